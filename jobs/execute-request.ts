@@ -1,0 +1,19 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import { executePendingRequest } from "../src/domain/requests/execute-pending-request.js";
+import type { JobPayload } from "../src/queue/catalog.js";
+import type { WorkerDeps } from "./deps.js";
+
+/**
+ * Runs a REST request stored by the web process (create, fulfill, reverse, release). Safe to run any
+ * number of times: the first run that commits completes the request, later runs find nothing to do.
+ */
+export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"execute-request">>) {
+  const result = await executePendingRequest(deps.db, job.data.requestId, {
+    pendingTtlSeconds: deps.config.REDEMPTION_PENDING_TTL_SECONDS,
+  });
+  if (result.outcome === "unknown_operation") {
+    // A newer web process stored an operation this worker does not know: let a newer worker take it.
+    throw new UnrecoverableError(`unknown operation ${result.operation}`);
+  }
+  return result;
+}

@@ -1,0 +1,42 @@
+import { Worker } from "bullmq";
+import { QUEUES, type QueueKey } from "../src/queue/catalog.js";
+import type { WorkerDeps } from "./deps.js";
+import { JOB_HANDLERS, type JobHandler } from "./registry.js";
+import { startSweepers } from "./sweepers.js";
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Stops taking jobs, lets the running ones finish, then stops the sweepers. */
+  close: () => Promise<void>;
+}
+
+export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } = {}): RunningWorkers {
+  const workers = (Object.entries(QUEUES) as [QueueKey, string][]).map(([, name]) => {
+    const worker = new Worker(
+      name,
+      async (job) => {
+        const handler = (JOB_HANDLERS as Record<string, JobHandler>)[job.name];
+        if (!handler) throw new Error(`no handler for job ${job.name}`);
+        return handler(deps, job);
+      },
+      {
+        connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null },
+        prefix: deps.config.QUEUE_PREFIX,
+        concurrency: deps.config.WORKER_CONCURRENCY,
+      },
+    );
+    worker.on("error", (error) => deps.logger.warn({ err: error, queue: name }, "worker connection error"));
+    worker.on("failed", (job, error) =>
+      deps.logger.warn({ err: error, queue: name, job_id: job?.id, job: job?.name, attempt: job?.attemptsMade }, "job failed"),
+    );
+    return worker;
+  });
+  const sweepers = options.sweepers === false ? null : startSweepers(deps);
+  return {
+    workers,
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await sweepers?.stop();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import type { Migration } from "kysely";
+import * as createCoreTables from "./2026_11_25_000100_create_core_tables.js";
+
+/**
+ * Every migration, by name (applied in name order). A static list rather than a folder scan, so the
+ * same code runs from TypeScript sources (tests) and from the compiled dist/ (production).
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  "2026_11_25_000100_create_core_tables": createCoreTables,
+};

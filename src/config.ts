@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+/** Parses "60s", "5m", "2h", "1d", "250ms" or a bare number of seconds into milliseconds. */
+export function parseDuration(text: string): number | null {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!match) return null;
+  const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"]!;
+  return Math.round(Number(match[1]) * unitMs);
+}
+
+const durationList = z.string().transform((text, ctx) => {
+  const parts = text.split(",").map((part) => part.trim()).filter(Boolean);
+  const delays = parts.map(parseDuration);
+  if (parts.length === 0 || delays.some((delay) => delay === null)) {
+    ctx.addIssue({ code: "custom", message: `expected durations like "1m,5m,30m", got "${text}"` });
+    return z.NEVER;
+  }
+  return delays as number[];
+});
+
+const csv = z.string().transform((text) => text.split(",").map((part) => part.trim()).filter(Boolean));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default("postgres://127.0.0.1:5432/loyalty_redemptions"),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only").default("lr"),
+  PORT: int(0, 65535).default(3000),
+  REDEMPTION_PENDING_TTL_SECONDS: int(1, 30 * 86_400).default(1800),
+  WEBHOOK_RETRY_SCHEDULE: durationList.prefault("1m,5m,30m,2h,24h"),
+  WEBHOOK_TIMEOUT_MS: int(1, 120_000).default(10_000),
+  WEBHOOK_ALLOW_HOSTS: csv.prefault(""),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Not in the public spec: operational knobs with safe defaults.
+  /** How long a REST request waits for its worker job before answering 503 (nothing happened). */
+  REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Jobs one worker process runs at once, per queue. */
+  WORKER_CONCURRENCY: int(1, 512).default(16),
+  /** Postgres connections per process. */
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  /** How often the worker's sweepers re-drive work from Postgres. */
+  SWEEP_INTERVAL_MS: int(50, 600_000).default(5_000),
+  /** Age after which a pending request whose job is missing is re-enqueued by the sweeper. */
+  SWEEP_STALE_AFTER_MS: int(10, 3_600_000).default(15_000),
+});
+
+export type Config = Readonly<z.output<typeof schema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+}
+
+/** Parses the environment once; lists every problem at once rather than the first. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  return Object.freeze(result.data);
+}

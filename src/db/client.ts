@@ -1,0 +1,49 @@
+import { Kysely, PostgresDialect } from "kysely";
+import { userInfo } from "node:os";
+import pg from "pg";
+import type { Database, Db } from "./database.js";
+
+// int8 (bigint, bigserial) arrives as a string by default. Points and sequence numbers stay far below
+// 2^53, and a CHECK in the schema keeps amounts below that bound, so numbers are exact.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/**
+ * libpq falls back to the OS user when the URL names none; node-postgres reads only $USER, which
+ * service managers and CI often leave unset. Do what libpq does, so the default URL works everywhere.
+ */
+export function connectionConfig(databaseUrl: string): pg.ClientConfig {
+  const url = new URL(databaseUrl);
+  if (url.username === "") url.username = encodeURIComponent(process.env.PGUSER || process.env.USER || userInfo().username);
+  return { connectionString: url.toString() };
+}
+
+export function createDb(databaseUrl: string, poolSize = 10): Db {
+  const pool = new pg.Pool({ ...connectionConfig(databaseUrl), max: poolSize, idleTimeoutMillis: 30_000 });
+  // An idle client that loses its server (Postgres restart) emits 'error'; without a listener that
+  // would crash the process. The pool discards the client and the next query reconnects.
+  pool.on("error", () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Creates the database named in the URL when it does not exist yet (spec §9). */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  if (!name) return;
+  url.pathname = "/postgres";
+  const client = new pg.Client(connectionConfig(url.toString()));
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      } catch (error) {
+        // Two processes starting together: the loser sees duplicate_database (42P04).
+        if ((error as { code?: string }).code !== "42P04") throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,31 @@
+import type { Kysely, Transaction } from "kysely";
+import type { LoyaltyAccountTable } from "./tables/account.table.js";
+import type { EventTable } from "./tables/event.table.js";
+import type { IdempotencyKeyTable } from "./tables/idempotency-key.table.js";
+import type { ApiKeyTable, InboundSecretTable, MerchantTable } from "./tables/merchant.table.js";
+import type { PointsTransactionTable } from "./tables/points-transaction.table.js";
+import type { RedemptionTable } from "./tables/redemption.table.js";
+import type { RewardTable } from "./tables/reward.table.js";
+
+export interface Database {
+  merchants: MerchantTable;
+  api_keys: ApiKeyTable;
+  inbound_secrets: InboundSecretTable;
+  loyalty_accounts: LoyaltyAccountTable;
+  points_transactions: PointsTransactionTable;
+  rewards: RewardTable;
+  redemptions: RedemptionTable;
+  idempotency_keys: IdempotencyKeyTable;
+  events: EventTable;
+}
+
+export type Db = Kysely<Database>;
+export type Trx = Transaction<Database>;
+/** Either the pool or an open transaction: for reads that work in both. */
+export type Executor = Kysely<Database>;
+
+/** Every object belongs to one merchant and one mode; every query is scoped by both. */
+export interface Scope {
+  merchantId: string;
+  livemode: boolean;
+}

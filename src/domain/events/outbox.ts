@@ -1,0 +1,49 @@
+import type { Scope, Trx } from "../../db/database.js";
+import { newId } from "../../ids.js";
+
+export const REDEMPTION_EVENT_TYPES = [
+  "loyalty.redemption.created",
+  "loyalty.redemption.applied",
+  "loyalty.redemption.released",
+  "loyalty.redemption.reversed",
+  "loyalty.redemption.fulfilled",
+  "loyalty.redemption.settlement_conflict",
+] as const;
+export type RedemptionEventType = (typeof REDEMPTION_EVENT_TYPES)[number];
+
+/**
+ * Writes an event row (the outbox) in the caller's transaction, so the event exists if and only if
+ * the change it describes committed. The body is serialised here, once: every delivery attempt and
+ * redelivery sends these exact bytes.
+ */
+export async function insertOutboxEvent(
+  trx: Trx,
+  scope: Scope,
+  event: { type: RedemptionEventType; redemption: { id: string; version: number } & Record<string, unknown>; at?: Date },
+): Promise<string> {
+  const id = newId("event");
+  const created = event.at ?? new Date();
+  const payload = JSON.stringify({
+    id,
+    object: "event",
+    type: event.type,
+    data: { object: event.redemption },
+    livemode: scope.livemode,
+    created: Math.floor(created.getTime() / 1000),
+  });
+  await trx
+    .insertInto("events")
+    .values({
+      id,
+      merchant_id: scope.merchantId,
+      livemode: scope.livemode,
+      type: event.type,
+      redemption_id: event.redemption.id,
+      version: event.redemption.version,
+      payload,
+      created_at: created,
+      published_at: null,
+    })
+    .execute();
+  return id;
+}

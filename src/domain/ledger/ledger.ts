@@ -1,0 +1,128 @@
+import type { Selectable } from "kysely";
+import type { Db, Scope, Trx } from "../../db/database.js";
+import type { Metadata } from "../../db/tables/account.table.js";
+import type { PointsTransactionTable, PointsTransactionType } from "../../db/tables/points-transaction.table.js";
+import { ApiError } from "../../errors.js";
+import { newId } from "../../ids.js";
+import { accountClosed, getAccount } from "../accounts/accounts.js";
+import { paginate, unixSeconds, type ListParams } from "../pagination.js";
+
+export type PointsTransactionRow = Selectable<PointsTransactionTable>;
+
+export function serializePointsTransaction(row: PointsTransactionRow) {
+  return {
+    id: row.id,
+    object: "points_transaction" as const,
+    account: row.account_id,
+    type: row.type,
+    amount: row.amount,
+    balance_after: row.balance_after,
+    reason: row.reason,
+    redemption: row.redemption_id,
+    metadata: row.metadata,
+    livemode: row.livemode,
+    created: unixSeconds(row.created_at),
+  };
+}
+
+export interface PointsEntry {
+  accountId: string;
+  type: PointsTransactionType;
+  /** Signed: negative debits. */
+  amount: number;
+  reason: string | null;
+  redemptionId?: string | null;
+  metadata?: Metadata;
+  /** Param name to blame in errors about the account. */
+  accountParam?: string;
+}
+
+/**
+ * Moves points and writes the ledger row in the caller's transaction. The balance changes only
+ * through one conditional UPDATE (`balance + amount >= 0`), so concurrent debits serialise on the
+ * account row and can never overdraw it; the CHECK constraint is the last line of defence.
+ *
+ * Awards and debits need an active account. Credit-backs (release, reversal) return points even to
+ * a closed account: the member is owed them whatever the account's state.
+ */
+export async function postPointsEntry(trx: Trx, scope: Scope, entry: PointsEntry): Promise<PointsTransactionRow> {
+  const { amount } = entry;
+  const needsActive = entry.type === "earn" || amount < 0;
+  let update = trx
+    .updateTable("loyalty_accounts")
+    .set((eb) => ({
+      balance: eb("balance", "+", amount),
+      lifetime_points: entry.type === "earn" ? eb("lifetime_points", "+", amount) : eb.ref("lifetime_points"),
+    }))
+    .where("id", "=", entry.accountId)
+    .where("merchant_id", "=", scope.merchantId)
+    .where("livemode", "=", scope.livemode);
+  if (needsActive) update = update.where("status", "=", "active");
+  if (amount < 0) update = update.where("balance", ">=", -amount);
+  const updated = await update.returning("balance").executeTakeFirst();
+
+  if (!updated) {
+    // Work out why, for a precise error; nothing was written.
+    const account = await getAccount(trx, scope, entry.accountId, entry.accountParam ?? "account");
+    if (needsActive && account.status !== "active") throw accountClosed(account.id);
+    throw new ApiError(
+      "insufficient_points",
+      `Loyalty account '${account.id}' has ${account.balance} points; ${-amount} needed.`,
+      entry.accountParam === undefined ? "amount" : undefined,
+    );
+  }
+
+  return trx
+    .insertInto("points_transactions")
+    .values({
+      id: newId("pointsTransaction"),
+      merchant_id: scope.merchantId,
+      livemode: scope.livemode,
+      account_id: entry.accountId,
+      type: entry.type,
+      amount,
+      balance_after: updated.balance,
+      reason: entry.reason,
+      redemption_id: entry.redemptionId ?? null,
+      metadata: JSON.stringify(entry.metadata ?? {}),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** REST award/deduction: positive amounts are `earn`, negative ones `adjustment`. */
+export async function createManualTransaction(
+  trx: Trx,
+  scope: Scope,
+  input: { account: string; amount: number; reason: string; metadata?: Metadata | undefined },
+) {
+  const row = await postPointsEntry(trx, scope, {
+    accountId: input.account,
+    type: input.amount > 0 ? "earn" : "adjustment",
+    amount: input.amount,
+    reason: input.reason,
+    metadata: input.metadata ?? {},
+  });
+  return serializePointsTransaction(row);
+}
+
+export async function listPointsTransactions(
+  db: Db,
+  scope: Scope,
+  params: ListParams & { account?: string | undefined; type?: PointsTransactionType | undefined },
+) {
+  const scoped = () =>
+    db.selectFrom("points_transactions").where("merchant_id", "=", scope.merchantId).where("livemode", "=", scope.livemode);
+  return paginate(
+    params,
+    async (id) => (await scoped().select("seq").where("id", "=", id).executeTakeFirst())?.seq,
+    ({ bound, order, take }) => {
+      let query = scoped().selectAll();
+      if (params.account !== undefined) query = query.where("account_id", "=", params.account);
+      if (params.type !== undefined) query = query.where("type", "=", params.type);
+      if (bound) query = query.where("seq", bound.op, bound.seq);
+      return query.orderBy("seq", order).limit(take).execute();
+    },
+    serializePointsTransaction,
+  );
+}

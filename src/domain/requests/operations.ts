@@ -1,0 +1,31 @@
+import type { Scope, Trx } from "../../db/database.js";
+import { createRedemption, type CreateRedemptionParams } from "../redemptions/create-redemption.js";
+import type { OperationResult } from "./requests.js";
+
+export interface OperationContext {
+  /** The idempotency row the operation runs for; stored on what it creates (one key, one effect). */
+  idempotencyId: string;
+  pendingTtlSeconds: number;
+}
+
+type Operation = (trx: Trx, scope: Scope, params: never, context: OperationContext) => Promise<OperationResult>;
+
+/**
+ * State-changing operations that the web process hands to a worker (DESIGN: workers run debit,
+ * settle, release, fulfill and reverse). Params were validated by the route before they were stored.
+ */
+export const WORKER_OPERATIONS = {
+  "redemption.create": async (trx, scope, params: CreateRedemptionParams, context) => ({
+    status: 201,
+    body: await createRedemption(trx, scope, params, {
+      pendingTtlSeconds: context.pendingTtlSeconds,
+      idempotencyId: context.idempotencyId,
+    }),
+  }),
+} satisfies Record<string, Operation>;
+
+export type WorkerOperationName = keyof typeof WORKER_OPERATIONS;
+export type WorkerOperationParams<N extends WorkerOperationName> = Parameters<(typeof WORKER_OPERATIONS)[N]>[2];
+
+export const isWorkerOperation = (name: string | null): name is WorkerOperationName =>
+  name !== null && Object.hasOwn(WORKER_OPERATIONS, name);

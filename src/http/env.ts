@@ -1,0 +1,28 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { Db, Scope } from "../db/database.js";
+import type { Queues } from "../queue/producer.js";
+import type { OutcomeWaiter } from "./outcomes.js";
+
+/** Everything the web process needs, passed in so tests build the real app with a test config. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  queues: Queues;
+  /** The producer connection the queues share (fail-fast: no offline queue). */
+  redis: Redis;
+  outcomes: OutcomeWaiter;
+  logger: Logger;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    /** The merchant and mode of the authenticated key. */
+    scope: Scope;
+    /** The request body as parsed JSON (undefined when there was none). */
+    body: unknown;
+  };
+}

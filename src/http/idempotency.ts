@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import type { Context } from "hono";
+import type { Trx } from "../db/database.js";
+import { inTransaction } from "../db/transaction.js";
+import type { WorkerOperationName, WorkerOperationParams } from "../domain/requests/operations.js";
+import {
+  cancelPendingRequest,
+  claimRequest,
+  completeRequest,
+  findRequest,
+  findRequestByKey,
+  runInSavepoint,
+  sameRequest,
+  type OperationResult,
+  type RequestIdentity,
+  type RequestRow,
+  type StoredResponse,
+} from "../domain/requests/requests.js";
+import { ApiError } from "../errors.js";
+import { newId } from "../ids.js";
+import { enqueue, redrive } from "../queue/producer.js";
+import type { AppDeps, AppEnv } from "./env.js";
+import { sendError } from "./middleware/errors.js";
+import { sendStored } from "./respond.js";
+
+type Ctx = Context<AppEnv>;
+
+const KEY_FORMAT = /^[\x20-\x7E]{1,255}$/;
+
+/** JSON with sorted keys: the same parameters hash the same whatever their order or spacing. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function requestIdentity(c: Ctx): RequestIdentity {
+  const header = c.req.header("idempotency-key");
+  if (header !== undefined && !KEY_FORMAT.test(header)) {
+    throw new ApiError("parameter_invalid", "Idempotency-Key must be 1–255 printable ASCII characters.", "Idempotency-Key");
+  }
+  const requestId = c.var.requestId;
+  return {
+    scope: c.var.scope,
+    key: header ?? `auto_${requestId}`,
+    clientKey: header !== undefined,
+    method: c.req.method,
+    path: c.req.path,
+    requestHash: createHash("sha256").update(canonicalJson(c.var.body ?? {})).digest("hex"),
+    requestId,
+  };
+}
+
+/**
+ * A write the web process performs itself (accounts, points, rewards). Claiming the key, the effect and
+ * the stored response share one transaction: a crash before commit leaves no trace, a concurrent
+ * request with the same key blocks on the key's row and then replays the committed answer.
+ */
+export async function runInline(c: Ctx, deps: AppDeps, run: (trx: Trx) => Promise<OperationResult>): Promise<Response> {
+  const identity = requestIdentity(c);
+  if (!identity.clientKey) {
+    const response = await inTransaction(deps.db, (trx) => runInSavepoint(trx, identity.requestId, () => run(trx)));
+    return sendStored(c, response);
+  }
+  const id = newId("idempotency");
+  const response = await inTransaction(deps.db, async (trx) => {
+    if (!(await claimRequest(trx, identity, id))) return null;
+    const stored = await runInSavepoint(trx, identity.requestId, () => run(trx));
+    await completeRequest(trx, id, stored);
+    return stored;
+  });
+  if (response) return sendStored(c, response);
+  return replayExisting(c, deps, identity);
+}
+
+/**
+ * A write a worker performs (redemption changes). The pending row is the durable request; the job only
+ * carries its id. The handler waits for the outcome of record in Postgres. If the queue is down, or the
+ * outcome does not come in time, the request is withdrawn before answering 503, so a 503 always means
+ * nothing happened and a retry with the same key is safe.
+ */
+export async function runInWorker<N extends WorkerOperationName>(
+  c: Ctx,
+  deps: AppDeps,
+  operation: N,
+  params: WorkerOperationParams<N>,
+): Promise<Response> {
+  const identity = requestIdentity(c);
+  const id = newId("idempotency");
+  const claimed = await claimRequest(deps.db, identity, id, { operation, params: params as unknown as Record<string, unknown> });
+  if (!claimed) return replayExisting(c, deps, identity);
+
+  try {
+    await enqueue(deps.queues, "execute-request", { requestId: id }, { jobId: id });
+  } catch (error) {
+    c.var.logger.warn({ err: error }, "enqueue failed");
+    return withdrawOrAnswer(c, deps, id);
+  }
+  const row = await waitForCompletion(deps, id, { redriveWhilePending: true });
+  if (row?.status === "completed") return sendStored(c, stored(row));
+  return withdrawOrAnswer(c, deps, id);
+}
+
+async function withdrawOrAnswer(c: Ctx, deps: AppDeps, id: string): Promise<Response> {
+  if (await cancelPendingRequest(deps.db, id)) return unavailable(c);
+  const row = await findRequest(deps.db, id);
+  return row?.status === "completed" ? sendStored(c, stored(row)) : unavailable(c);
+}
+
+const unavailable = (c: Ctx) =>
+  sendError(c, new ApiError("service_unavailable", "The request could not be processed in time; nothing was changed. Retry with the same Idempotency-Key.", undefined, 1));
+
+const stored = (row: RequestRow): StoredResponse => ({ status: row.response_status!, body: row.response_body! });
+
+/**
+ * Polls the request row, woken early by the job's completion notice. While the row is pending it
+ * re-adds the job now and then (deduplicated by id), which recovers a job lost with Redis.
+ */
+async function waitForCompletion(deps: AppDeps, id: string, options: { redriveWhilePending: boolean }): Promise<RequestRow | undefined> {
+  const deadline = Date.now() + deps.config.REQUEST_TIMEOUT_MS;
+  let pollMs = 100;
+  let nextRedrive = Date.now() + 2_000;
+  for (;;) {
+    await deps.outcomes.wait(id, Math.min(pollMs, Math.max(0, deadline - Date.now())));
+    const row = await findRequest(deps.db, id);
+    if (!row || row.status === "completed" || Date.now() >= deadline) return row;
+    pollMs = Math.min(pollMs * 2, 1_000);
+    if (options.redriveWhilePending && Date.now() >= nextRedrive) {
+      nextRedrive = Date.now() + 2_000;
+      await redrive(deps.queues, "execute-request", { requestId: id }, { jobId: id }).catch(() => {});
+    }
+  }
+}
+
+/** Another request holds (or held) this key: conflict if it was a different request, else its answer. */
+async function replayExisting(c: Ctx, deps: AppDeps, identity: RequestIdentity): Promise<Response> {
+  let row = await findRequestByKey(deps.db, identity.scope, identity.key);
+  if (row && !sameRequest(row, identity)) {
+    throw new ApiError(
+      "idempotency_conflict",
+      "This Idempotency-Key was already used with a different request (method, path or body).",
+      "Idempotency-Key",
+    );
+  }
+  if (row?.status === "pending") row = await waitForCompletion(deps, row.id, { redriveWhilePending: false });
+  if (row?.status === "completed") return sendStored(c, stored(row), true);
+  // The first request was withdrawn (503) meanwhile: nothing ran, and a retry is safe.
+  if (row === undefined) return unavailable(c);
+  throw new ApiError("idempotency_in_progress", "A request with this Idempotency-Key is still being processed; retry shortly.", "Idempotency-Key");
+}

@@ -1,0 +1,21 @@
+import { createRoute } from "@hono/zod-openapi";
+import { closeAccount } from "../../../domain/accounts/accounts.js";
+import { runInline } from "../../idempotency.js";
+import type { RegisterRoute } from "../../router.js";
+import { accountSchema } from "../../schemas/accounts.js";
+import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../schemas/common.js";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/loyalty/accounts/{id}/close",
+  tags: ["Loyalty accounts"],
+  summary: "Close a loyalty account (it can no longer redeem or earn; pending credit-backs still return)",
+  request: { params: idParam("loy"), headers: idempotencyHeader },
+  responses: { 200: jsonResponse(accountSchema, "The closed account"), ...writeErrors },
+});
+
+export const registerCloseAccount: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => {
+    const { id } = c.req.valid("param");
+    return runInline(c, deps, async (trx) => ({ status: 200, body: await closeAccount(trx, c.var.scope, id) })) as never;
+  });

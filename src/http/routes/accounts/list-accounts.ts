@@ -1,0 +1,18 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { listAccounts } from "../../../domain/accounts/accounts.js";
+import { sendJson } from "../../respond.js";
+import type { RegisterRoute } from "../../router.js";
+import { accountSchema } from "../../schemas/accounts.js";
+import { commonErrors, jsonResponse, listOf, listQuery } from "../../schemas/common.js";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/loyalty/accounts",
+  tags: ["Loyalty accounts"],
+  summary: "List loyalty accounts, newest first",
+  request: { query: listQuery.extend({ customer: z.string().max(255).optional() }) },
+  responses: { 200: jsonResponse(listOf(accountSchema, "LoyaltyAccountList"), "A page of accounts"), ...commonErrors },
+});
+
+export const registerListAccounts: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => sendJson(c, 200, await listAccounts(deps.db, c.var.scope, c.req.valid("query"))));

@@ -1,0 +1,31 @@
+import type { RegisterRoute } from "../router.js";
+import { registerCloseAccount } from "./accounts/close-account.js";
+import { registerCreateAccount } from "./accounts/create-account.js";
+import { registerListAccounts } from "./accounts/list-accounts.js";
+import { registerRetrieveAccount } from "./accounts/retrieve-account.js";
+import { registerCreateRedemption } from "./redemptions/create-redemption.js";
+import { registerListRedemptions } from "./redemptions/list-redemptions.js";
+import { registerRetrieveRedemption } from "./redemptions/retrieve-redemption.js";
+import { registerCreateReward } from "./rewards/create-reward.js";
+import { registerListRewards } from "./rewards/list-rewards.js";
+import { registerRetrieveReward } from "./rewards/retrieve-reward.js";
+import { registerUpdateReward } from "./rewards/update-reward.js";
+import { registerCreateTransaction } from "./transactions/create-transaction.js";
+import { registerListTransactions } from "./transactions/list-transactions.js";
+
+/** Every authenticated /v1 route. One file per route; the file name says what it does. */
+export const API_ROUTES: RegisterRoute[] = [
+  registerCreateAccount,
+  registerListAccounts,
+  registerRetrieveAccount,
+  registerCloseAccount,
+  registerCreateTransaction,
+  registerListTransactions,
+  registerCreateReward,
+  registerListRewards,
+  registerRetrieveReward,
+  registerUpdateReward,
+  registerCreateRedemption,
+  registerListRedemptions,
+  registerRetrieveRedemption,
+];

@@ -1,0 +1,18 @@
+import { createRoute } from "@hono/zod-openapi";
+import { runInWorker } from "../../idempotency.js";
+import type { RegisterRoute } from "../../router.js";
+import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { createRedemptionBody, redemptionSchema } from "../../schemas/redemptions.js";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/loyalty/redemptions",
+  tags: ["Redemptions"],
+  summary: "Spend points for a reward (atomic, idempotent; pass an Idempotency-Key)",
+  request: { headers: idempotencyHeader, body: jsonBody(createRedemptionBody) },
+  responses: { 201: jsonResponse(redemptionSchema, "The redemption with its artifact"), ...writeErrors },
+});
+
+/** The debit runs in a worker (see DESIGN.md); this handler stores the request and waits for its outcome. */
+export const registerCreateRedemption: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => runInWorker(c, deps, "redemption.create", c.req.valid("json")) as never);

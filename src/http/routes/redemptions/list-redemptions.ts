@@ -1,0 +1,25 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { listRedemptions } from "../../../domain/redemptions/queries.js";
+import { sendJson } from "../../respond.js";
+import type { RegisterRoute } from "../../router.js";
+import { commonErrors, jsonResponse, listOf, listQuery } from "../../schemas/common.js";
+import { redemptionSchema, redemptionStatuses } from "../../schemas/redemptions.js";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/loyalty/redemptions",
+  tags: ["Redemptions"],
+  summary: "List redemptions, newest first; `code` finds the redemption behind a live discount code",
+  request: {
+    query: listQuery.extend({
+      account: z.string().max(64).optional(),
+      status: z.enum(redemptionStatuses).optional(),
+      reward: z.string().max(64).optional(),
+      code: z.string().max(64).optional(),
+    }),
+  },
+  responses: { 200: jsonResponse(listOf(redemptionSchema, "RedemptionList"), "A page of redemptions"), ...commonErrors },
+});
+
+export const registerListRedemptions: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => sendJson(c, 200, await listRedemptions(deps.db, c.var.scope, c.req.valid("query"))));

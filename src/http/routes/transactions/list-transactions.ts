@@ -1,0 +1,18 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { listPointsTransactions } from "../../../domain/ledger/ledger.js";
+import { sendJson } from "../../respond.js";
+import type { RegisterRoute } from "../../router.js";
+import { pointsTransactionSchema, transactionTypes } from "../../schemas/accounts.js";
+import { commonErrors, jsonResponse, listOf, listQuery } from "../../schemas/common.js";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/loyalty/transactions",
+  tags: ["Points"],
+  summary: "List points transactions (the ledger), newest first",
+  request: { query: listQuery.extend({ account: z.string().max(64).optional(), type: z.enum(transactionTypes).optional() }) },
+  responses: { 200: jsonResponse(listOf(pointsTransactionSchema, "PointsTransactionList"), "A page of ledger entries"), ...commonErrors },
+});
+
+export const registerListTransactions: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => sendJson(c, 200, await listPointsTransactions(deps.db, c.var.scope, c.req.valid("query"))));

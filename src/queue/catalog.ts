@@ -1,0 +1,34 @@
+import type { JobsOptions } from "bullmq";
+import { z } from "zod";
+
+/**
+ * Every queue and job the service uses. Payloads carry ids only: the job re-reads its row from
+ * Postgres, so a job that runs twice, late, or after a Redis loss acts on the truth, not on a copy.
+ *
+ * Queue names are wrapped in a Redis Cluster hash tag, so each queue's keys share one slot.
+ */
+export const QUEUES = {
+  /** REST operations that change redemptions (create, fulfill, reverse, release). */
+  requests: "{requests}",
+} as const;
+
+export type QueueKey = keyof typeof QUEUES;
+
+export const JOBS = {
+  "execute-request": {
+    queue: "requests",
+    payload: z.object({ requestId: z.string() }),
+  },
+} as const satisfies Record<string, { queue: QueueKey; payload: z.ZodType }>;
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]["payload"]>;
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  // Infrastructure failures (Postgres restarting) are retried; business refusals are results, not failures.
+  attempts: 5,
+  backoff: { type: "exponential", delay: 200 },
+  // Postgres holds the outcome; Redis keeps little, so memory stays flat under load.
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { age: 7 * 86_400, count: 10_000 },
+};

@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { inject } from "vitest";
+import { buildWorkerDeps, closeWorkerDeps, type WorkerDeps } from "../../jobs/deps.js";
+import { startWorkers, type RunningWorkers } from "../../jobs/worker.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { createMerchant, type CreatedMerchant } from "../../src/domain/merchants/merchants.js";
+import { createApp } from "../../src/http/app.js";
+import { buildAppDeps, closeAppDeps } from "../../src/http/deps.js";
+import type { AppDeps } from "../../src/http/env.js";
+import type { Router } from "../../src/http/router.js";
+import { databaseUrl, dropDatabase, withAdmin } from "./databases.js";
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface Harness {
+  config: Config;
+  app: Router;
+  deps: AppDeps;
+  workerDeps: WorkerDeps;
+  workers: RunningWorkers | null;
+  merchant: CreatedMerchant;
+  /** Calls the app in-process with the merchant's test key unless `key` says otherwise. */
+  api: (method: string, path: string, options?: ApiOptions) => Promise<ApiResponse>;
+  startWorkers: () => void;
+  stopWorkers: () => Promise<void>;
+  /** Deletes this harness's queue keys (what a Redis loss does to us). */
+  flushQueues: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+export interface ApiOptions {
+  key?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  idempotencyKey?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any;
+}
+
+/**
+ * A real app and real workers on a fresh database (cloned from the migrated template) and a unique
+ * queue prefix, so test files run in parallel without seeing each other.
+ */
+export async function startHarness(overrides: Record<string, string> = {}, options: { workers?: boolean } = {}): Promise<Harness> {
+  const suffix = randomBytes(5).toString("hex");
+  const dbName = `lr_test_${suffix}`;
+  await withAdmin((client) => client.query(`CREATE DATABASE "${dbName}" TEMPLATE "${inject("templateDatabase")}"`));
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl(dbName),
+    REDIS_URL,
+    QUEUE_PREFIX: `lrt_${suffix}`,
+    LOG_LEVEL: "silent",
+    REQUEST_TIMEOUT_MS: "10000",
+    WORKER_CONCURRENCY: "8",
+    ...overrides,
+  });
+  const deps = buildAppDeps(config);
+  const app = createApp(deps);
+  const workerDeps = buildWorkerDeps(config);
+  const merchant = await createMerchant(deps.db, "Test merchant");
+  await deps.outcomes.waitUntilReady();
+
+  const harness: Harness = {
+    config,
+    app,
+    deps,
+    workerDeps,
+    workers: null,
+    merchant,
+    api: async (method, path, opts = {}) => {
+      const headers: Record<string, string> = { ...opts.headers };
+      const key = opts.key === undefined ? merchant.secret_key_test : opts.key;
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      if (opts.idempotencyKey !== undefined) headers["idempotency-key"] = opts.idempotencyKey;
+      let body: string | undefined = opts.rawBody;
+      if (opts.body !== undefined) body = JSON.stringify(opts.body);
+      if (body !== undefined && !("content-type" in headers)) headers["content-type"] = "application/json";
+      const response = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
+      const text = await response.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: response.status, headers: response.headers, text, body: parsed };
+    },
+    startWorkers: () => {
+      harness.workers ??= startWorkers(workerDeps, { sweepers: false });
+    },
+    stopWorkers: async () => {
+      await harness.workers?.close();
+      harness.workers = null;
+    },
+    flushQueues: () => deleteKeys(config.QUEUE_PREFIX),
+    close: async () => {
+      await harness.stopWorkers();
+      await closeAppDeps(deps);
+      await closeWorkerDeps(workerDeps);
+      await deleteKeys(config.QUEUE_PREFIX);
+      await withAdmin((client) => dropDatabase(client, dbName));
+    },
+  };
+  if (options.workers !== false) harness.startWorkers();
+  return harness;
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
