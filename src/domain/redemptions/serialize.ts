@@ -1,5 +1,5 @@
 import type { Selectable } from "kysely";
-import type { RedemptionTable } from "../../db/tables/redemption.table.js";
+import type { Discount, RedemptionTable } from "../../db/tables/redemption.table.js";
 import { unixSeconds } from "../pagination.js";
 
 export type RedemptionRow = Selectable<RedemptionTable>;
@@ -13,7 +13,7 @@ export function serializeRedemption(row: RedemptionRow) {
     quantity: row.quantity,
     points: row.points,
     status: row.status,
-    discount: row.discount,
+    discount: row.discount && orderDiscount(row.discount),
     credit: row.credit,
     fulfillment: row.fulfillment,
     payment: row.payment_id,
@@ -26,6 +26,13 @@ export function serializeRedemption(row: RedemptionRow) {
     created: unixSeconds(row.created_at),
     updated: unixSeconds(row.updated_at),
   };
+}
+
+/** jsonb stores keys in its own order; present them as the API documents them. */
+function orderDiscount(discount: Discount): Discount {
+  return "percent" in discount
+    ? { percent: discount.percent, code: discount.code }
+    : { amount: discount.amount, currency: discount.currency, code: discount.code };
 }
 
 export type RedemptionObject = ReturnType<typeof serializeRedemption>;
