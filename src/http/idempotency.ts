@@ -120,16 +120,20 @@ const stored = (row: RequestRow): StoredResponse => ({ status: row.response_stat
  * re-adds the job now and then (deduplicated by id), which recovers a job lost with Redis.
  */
 async function waitForCompletion(deps: AppDeps, id: string, options: { redriveWhilePending: boolean }): Promise<RequestRow | undefined> {
-  const deadline = Date.now() + deps.config.REQUEST_TIMEOUT_MS;
+  const timeout = deps.config.REQUEST_TIMEOUT_MS;
+  const deadline = Date.now() + timeout;
+  // Re-add the job a few times within the deadline: often enough to recover a lost job before the
+  // client is answered 503, rarely enough to cost nothing when the queue is merely busy.
+  const redriveEveryMs = Math.min(2_000, Math.max(200, timeout / 4));
   let pollMs = 100;
-  let nextRedrive = Date.now() + 2_000;
+  let nextRedrive = Date.now() + redriveEveryMs;
   for (;;) {
     await deps.outcomes.wait(id, Math.min(pollMs, Math.max(0, deadline - Date.now())));
     const row = await findRequest(deps.db, id);
     if (!row || row.status === "completed" || Date.now() >= deadline) return row;
     pollMs = Math.min(pollMs * 2, 1_000);
     if (options.redriveWhilePending && Date.now() >= nextRedrive) {
-      nextRedrive = Date.now() + 2_000;
+      nextRedrive = Date.now() + redriveEveryMs;
       await redrive(deps.queues, "execute-request", { requestId: id }, { jobId: id }).catch(() => {});
     }
   }
