@@ -81,7 +81,7 @@ describe("recovery when the queue fails", () => {
     const account = await createAccount(h, 1000);
     const reward = await createReward(h);
     const pending = h.api("POST", "/v1/loyalty/redemptions", { body: { account: account.id, reward: reward.id }, idempotencyKey: "lost-job" });
-    await waitFor(async () => (await h.deps.queues.requests.getJobCounts("waiting")).waiting > 0, "the job to be queued");
+    await waitFor(async () => ((await h.deps.queues.requests.getJobCounts("waiting")).waiting ?? 0) > 0, "the job to be queued");
     await h.flushQueues();
     h.startWorkers();
     const res = await pending;
@@ -118,7 +118,7 @@ describe("recovery when the queue fails", () => {
     const res = await h.api("POST", "/v1/loyalty/redemptions", { body, idempotencyKey: "slow" });
     expect(res.status).toBe(503);
     h.startWorkers();
-    await waitFor(async () => (await h.deps.queues.requests.getJobCounts("waiting", "active")).waiting === 0, "the late job to run");
+    await waitFor(async () => ((await h.deps.queues.requests.getJobCounts("waiting", "active")).waiting ?? 0) === 0, "the late job to run");
     expect(await redemptionsOf(account.id)).toHaveLength(0);
     expect(await balanceOf(account.id)).toBe(1000);
     const retry = await h.api("POST", "/v1/loyalty/redemptions", { body, idempotencyKey: "slow" });

@@ -16,7 +16,7 @@ const count = async (table: "redemptions" | "points_transactions" | "loyalty_acc
       await h.deps.db
         .selectFrom(table)
         .select((eb) => eb.fn.countAll<string>().as("n"))
-        .where(column as never, "=", value)
+        .where(column as never, "=", value as never)
         .executeTakeFirstOrThrow()
     ).n,
   );
