@@ -1,4 +1,4 @@
-import { Worker } from "bullmq";
+import { MetricsTime, Worker } from "bullmq";
 import { QUEUES, type QueueKey } from "../src/queue/catalog.js";
 import type { WorkerDeps } from "./deps.js";
 import { JOB_HANDLERS, type JobHandler } from "./registry.js";
@@ -23,6 +23,8 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
         connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null },
         prefix: deps.config.QUEUE_PREFIX,
         concurrency: deps.config.WORKER_CONCURRENCY,
+        // Completed/failed counts kept in Redis by BullMQ, reported fleet-wide by the web's /metrics.
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       },
     );
     worker.on("error", (error) => deps.logger.warn({ err: error, queue: name }, "worker connection error"));

@@ -6,14 +6,26 @@ import { onError, onNotFound, sendError } from "./middleware/errors.js";
 import { jsonBody } from "./middleware/json-body.js";
 import { requestContext } from "./middleware/request-context.js";
 import { createRouter, type Router } from "./router.js";
+import { requireAdminToken } from "./ops/admin-auth.js";
+import { renderDocsPage } from "./ops/docs-page.js";
+import { Metrics } from "./ops/metrics.js";
+import { DASHBOARD_PATH, queueDashboard } from "./ops/queue-dashboard.js";
 import { registerHealth } from "./routes/health.js";
 import { API_ROUTES } from "./routes/index.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+const OPENAPI_CONFIG = {
+  openapi: "3.1.0",
+  info: { title: "loyalty-redemptions", version: "1", description: "Spend loyalty points for rewards." },
+  security: [{ bearer: [] }],
+};
+
 export function createApp(deps: AppDeps): Router {
   const app = createRouter();
+  const metrics = new Metrics(deps.queues);
   app.use("*", requestContext(deps.logger));
+  app.use("*", metrics.middleware());
   app.use(
     "*",
     bodyLimit({
@@ -25,15 +37,26 @@ export function createApp(deps: AppDeps): Router {
   app.notFound(onNotFound);
 
   registerHealth(app, deps);
+  registerOperatorPages(app, deps, metrics);
 
   app.use("/v1/*", authenticate(deps.db), jsonBody);
   for (const register of API_ROUTES) register(app, deps);
 
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: { title: "loyalty-redemptions", version: "1", description: "Spend loyalty points for rewards." },
-    security: [{ bearer: [] }],
-  });
+  app.doc31("/openapi.json", OPENAPI_CONFIG);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "sk_test_… or sk_live_…" });
+  let docsPage: string | undefined;
+  app.get("/docs", (c) => c.html((docsPage ??= renderDocsPage(app.getOpenAPI31Document(OPENAPI_CONFIG)))));
   return app;
+}
+
+/** `/metrics` is open unless ADMIN_TOKEN is set; `/admin/queues` exists only when it is (spec §8). */
+function registerOperatorPages(app: Router, deps: AppDeps, metrics: Metrics): void {
+  const token = deps.config.ADMIN_TOKEN;
+  if (token) app.use("/metrics", requireAdminToken(token));
+  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }));
+  if (token) {
+    app.use(`${DASHBOARD_PATH}/*`, requireAdminToken(token));
+    app.use(DASHBOARD_PATH, requireAdminToken(token));
+    app.route(DASHBOARD_PATH, queueDashboard(deps.queues));
+  }
 }

@@ -1,0 +1,16 @@
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import { HonoAdapter } from "@bull-board/hono";
+import { serveStatic } from "@hono/node-server/serve-static";
+import type { Hono } from "hono";
+import type { Queues } from "../../queue/producer.js";
+
+export const DASHBOARD_PATH = "/admin/queues";
+
+/** Bull Board over every queue; mounted behind the operator token by the app. */
+export function queueDashboard(queues: Queues): Hono {
+  const adapter = new HonoAdapter(serveStatic);
+  adapter.setBasePath(DASHBOARD_PATH);
+  createBullBoard({ queues: Object.values(queues).map((queue) => new BullMQAdapter(queue)), serverAdapter: adapter });
+  return adapter.registerPlugin();
+}

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createAccount, createReward } from "../helpers/factories.js";
+import { startHarness, type Harness } from "../helpers/harness.js";
+
+const TOKEN = "operator-token-0123456789";
+let open: Harness;
+let guarded: Harness;
+beforeAll(async () => {
+  [open, guarded] = await Promise.all([startHarness(), startHarness({ ADMIN_TOKEN: TOKEN }, { workers: false })]);
+});
+afterAll(async () => Promise.all([open?.close(), guarded?.close()]));
+
+const basic = (password: string) => `Basic ${Buffer.from(`ops:${password}`).toString("base64")}`;
+
+describe("/metrics", () => {
+  test("reports HTTP latency by route pattern, queue depths and finished jobs", async () => {
+    const account = await createAccount(open, 1000);
+    const reward = await createReward(open);
+    expect((await open.api("POST", "/v1/loyalty/redemptions", { body: { account: account.id, reward: reward.id } })).status).toBe(201);
+    const res = await open.api("GET", "/metrics", { key: null });
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/v1\/loyalty\/redemptions",status="201"\} 1/);
+    expect(res.text).not.toMatch(/route="\/v1\/loyalty\/accounts\/loy_/);
+    expect(res.text).toMatch(/queue_jobs\{queue="\{requests\}",state="waiting"\} 0/);
+    expect(res.text).toMatch(/queue_jobs_finished_total\{queue="\{requests\}",outcome="completed"\} [1-9]/);
+    expect(res.text).toContain("process_cpu_seconds_total");
+  });
+
+  test("needs the operator token when ADMIN_TOKEN is set", async () => {
+    expect((await guarded.api("GET", "/metrics", { key: null })).status).toBe(401);
+    expect((await guarded.api("GET", "/metrics", { key: "wrong-token-wrong-token" })).status).toBe(401);
+    expect((await guarded.api("GET", "/metrics", { key: TOKEN })).status).toBe(200);
+  });
+});
+
+describe("/admin/queues", () => {
+  test("is off without ADMIN_TOKEN", async () => {
+    expect((await open.api("GET", "/admin/queues", { key: null })).status).toBe(404);
+  });
+
+  test("asks a browser for the token, accepts it as Bearer or Basic password", async () => {
+    const anonymous = await guarded.api("GET", "/admin/queues", { key: null });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toMatch(/^Basic /);
+    expect((await guarded.api("GET", "/admin/queues", { key: null, headers: { authorization: basic("nope") } })).status).toBe(401);
+    const page = await guarded.api("GET", "/admin/queues", { key: null, headers: { authorization: basic(TOKEN) } });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("<html");
+    const api = await guarded.api("GET", "/admin/queues/api/queues", { key: TOKEN });
+    expect(api.status).toBe(200);
+    expect(api.body.queues.map((q: { name: string }) => q.name)).toContain("{requests}");
+    expect((await guarded.api("GET", "/admin/queues/api/queues", { key: null })).status).toBe(401);
+  });
+});
+
+describe("/docs", () => {
+  test("renders every documented operation, server-side", async () => {
+    const res = await open.api("GET", "/docs", { key: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    const doc = (await open.api("GET", "/openapi.json", { key: null })).body;
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {
+      for (const method of Object.keys(ops)) {
+        expect(res.text).toContain(`<span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code>`);
+      }
+    }
+  });
+});
