@@ -48,10 +48,21 @@ export interface ApiResponse {
  * A real app and real workers on a fresh database (cloned from the migrated template) and a unique
  * queue prefix, so test files run in parallel without seeing each other.
  */
-export async function startHarness(overrides: Record<string, string> = {}, options: { workers?: boolean } = {}): Promise<Harness> {
+/** A fresh database cloned from the migrated template, and a unique queue prefix. */
+export async function createTestEnvironment(): Promise<{ suffix: string; dbName: string; databaseUrl: string; queuePrefix: string }> {
   const suffix = randomBytes(5).toString("hex");
   const dbName = `lr_test_${suffix}`;
   await withAdmin((client) => client.query(`CREATE DATABASE "${dbName}" TEMPLATE "${inject("templateDatabase")}"`));
+  return { suffix, dbName, databaseUrl: databaseUrl(dbName), queuePrefix: `lrt_${suffix}` };
+}
+
+export async function destroyTestEnvironment(environment: { dbName: string; queuePrefix: string }): Promise<void> {
+  await deleteKeys(environment.queuePrefix);
+  await withAdmin((client) => dropDatabase(client, environment.dbName));
+}
+
+export async function startHarness(overrides: Record<string, string> = {}, options: { workers?: boolean } = {}): Promise<Harness> {
+  const { suffix, dbName } = await createTestEnvironment();
   const config = loadConfig({
     DATABASE_URL: databaseUrl(dbName),
     REDIS_URL,
