@@ -8,6 +8,7 @@ import { requestContext } from "./middleware/request-context.js";
 import { createRouter, type Router } from "./router.js";
 import { registerHealth } from "./routes/health.js";
 import { API_ROUTES } from "./routes/index.js";
+import { registerInboundWebhooks } from "./routes/webhooks/receive-inbound-webhook.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -25,6 +26,8 @@ export function createApp(deps: AppDeps): Router {
   app.notFound(onNotFound);
 
   registerHealth(app, deps);
+  // Signed by the provider, not authenticated by API key: outside /v1 and its middleware.
+  registerInboundWebhooks(app, deps);
 
   app.use("/v1/*", authenticate(deps.db), jsonBody);
   for (const register of API_ROUTES) register(app, deps);
