@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createMerchant } from "../../src/domain/merchants/merchants.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { expectLedgerInvariants } from "../helpers/invariants.js";
-import { lifecycleCall, paymentEvent, redeem, snapshot } from "../helpers/lifecycle.js";
+import { lifecycleCall, paymentEvent, processed, redeem, sendWebhook, snapshot } from "../helpers/lifecycle.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -141,6 +141,26 @@ describe("REST behaviour", () => {
     const replay = await lifecycleCall(h, r.id, "release", {}, key);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect((await snapshot(h, r.id)).ledger).toEqual(["redemption:-500", "release:500"]);
+  });
+
+  test("racing releases, reverses and a payment completion: exactly one wins, points return at most once", async () => {
+    const r = await reach("pending");
+    const completion = sendWebhook(h, "payments", {
+      type: "payment.completed",
+      data: { object: { id: "pay_race", currency: "EUR", discounts: [{ redemption: r.id }] } },
+    });
+    const calls = await Promise.all([
+      ...Array.from({ length: 3 }, () => lifecycleCall(h, r.id, "release")),
+      ...Array.from({ length: 2 }, () => lifecycleCall(h, r.id, "reverse", { reason: "other" })),
+    ]);
+    await processed(h, (await completion).webhookId);
+    const after = await snapshot(h, r.id);
+    const wins = calls.filter((call) => call.status === 200).length + (after.status === "applied" ? 1 : 0);
+    expect(wins).toBe(1);
+    expect(calls.every((call) => call.status === 200 || call.status === 422)).toBe(true);
+    expect(after.version).toBe(2);
+    expect(after.ledger.filter((entry) => !entry.startsWith("redemption:"))).toHaveLength(after.status === "applied" ? 0 : 1);
+    expect(after.events.filter((e) => !e.startsWith("settlement_conflict"))).toHaveLength(2);
   });
 
   test("unknown, other merchant's and other mode's ids are 404 and untouched", async () => {
