@@ -78,5 +78,5 @@ export const idempotencyHeader = z.object({
   "idempotency-key": z
     .string()
     .optional()
-    .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "1–255 printable ASCII characters; retries with the same key are answered with the first response." }),
+    .openapi({ param: { name: "idempotency-key", in: "header" }, description: "1–255 printable ASCII characters; retries with the same key are answered with the first response." }),
 });
