@@ -130,6 +130,12 @@ describe("signature verification", () => {
   });
 });
 
+test("the inbound endpoints are in the OpenAPI document", async () => {
+  const doc = await h.api("GET", "/openapi.json", { key: null });
+  expect(doc.status).toBe(200);
+  expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/webhooks/{merchant}/payments", "/webhooks/{merchant}/warehouse"]));
+});
+
 describe("the inbox", () => {
   test("stores the exact bytes before answering; unknown types are stored and ignored", async () => {
     const body = ` {"type":"payment.refunded",  "livemode":false, "data":{"object":{"id":"pay_9"}}}`;

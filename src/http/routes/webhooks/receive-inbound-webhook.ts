@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { InboundSource } from "../../../db/tables/inbound-webhook.table.js";
 import { findInboundSecrets, storeInboundWebhook } from "../../../domain/inbound/inbox.js";
@@ -7,6 +8,7 @@ import { verifyWebhook } from "../../../webhooks/standard-webhooks.js";
 import type { AppDeps, AppEnv } from "../../env.js";
 import { sendJson } from "../../respond.js";
 import type { Router } from "../../router.js";
+import { errorSchema } from "../../schemas/common.js";
 
 const SOURCES: InboundSource[] = ["payments", "warehouse"];
 
@@ -20,8 +22,32 @@ const unauthorized = () => new ApiError("signature_invalid", "The webhook signat
 export function registerInboundWebhooks(app: Router, deps: AppDeps): void {
   for (const source of SOURCES) {
     app.post(`/webhooks/:merchant/${source}`, (c) => receive(c, deps, source));
+    // Documented by hand: the body is verified as raw bytes, so no validator may parse it first.
+    app.openAPIRegistry.registerPath({
+      method: "post",
+      path: `/webhooks/{merchant}/${source}`,
+      tags: ["Inbound webhooks"],
+      summary: `Signed ${source} events (Standard Webhooks); stored, then processed asynchronously`,
+      security: [],
+      request: {
+        params: z.object({ merchant: z.string().openapi({ param: { name: "merchant", in: "path" }, example: "mer_8sd2k1" }) }),
+        headers: z.object({ "webhook-id": z.string(), "webhook-timestamp": z.string(), "webhook-signature": z.string() }),
+        body: { required: true, content: { "application/json": { schema: inboundEnvelope } } },
+      },
+      responses: {
+        200: { description: "Stored (or already stored)", content: { "application/json": { schema: receivedSchema } } },
+        400: { description: "Not a JSON object with a `type`", content: { "application/json": { schema: errorSchema } } },
+        401: { description: "Signature, timestamp or merchant not valid; nothing stored", content: { "application/json": { schema: errorSchema } } },
+        413: { description: "Body larger than 64 KiB", content: { "application/json": { schema: errorSchema } } },
+      },
+    });
   }
 }
+
+const inboundEnvelope = z
+  .object({ id: z.string(), type: z.string(), created: z.number().int(), livemode: z.boolean(), data: z.object({ object: z.record(z.string(), z.unknown()) }) })
+  .openapi("InboundEvent");
+const receivedSchema = z.object({ received: z.literal(true), duplicate: z.boolean() }).openapi("InboundReceived");
 
 async function receive(c: Context<AppEnv>, deps: AppDeps, source: InboundSource): Promise<Response> {
   const merchantId = c.req.param("merchant") ?? "";
