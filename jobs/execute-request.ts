@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from "bullmq";
 import { executePendingRequest } from "../src/domain/requests/execute-pending-request.js";
 import type { JobPayload } from "../src/queue/catalog.js";
 import type { WorkerDeps } from "./deps.js";
+import { scheduleExpiry } from "./expire-redemption.js";
 
 /**
  * Runs a REST request stored by the web process (create, fulfill, reverse, release). Safe to run any
@@ -15,5 +16,8 @@ export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"exec
     // A newer web process stored an operation this worker does not know: let a newer worker take it.
     throw new UnrecoverableError(`unknown operation ${result.operation}`);
   }
+  // A discount created by this run waits for its payment until `expires_at`: start its timer now that
+  // the create has committed.
+  if (result.outcome === "completed" && result.status === 201) await scheduleExpiry(deps, job.data.requestId);
   return result;
 }

@@ -1,4 +1,6 @@
 import { sql } from "kysely";
+import { findUnprocessedInboundIds } from "../src/domain/inbound/inbox.js";
+import { expireRedemption, findExpiredRedemptionIds } from "../src/domain/redemptions/expiry.js";
 import { redrive } from "../src/queue/producer.js";
 import type { WorkerDeps } from "./deps.js";
 
@@ -26,6 +28,24 @@ export const SWEEPS: Record<string, Sweep> = {
       .execute();
     for (const row of rows) await redrive(deps.queues, "execute-request", { requestId: row.id }, { jobId: row.id });
     return rows.length;
+  },
+
+  /** Inbound webhooks stored (and answered 2xx) whose processing job was lost or never enqueued. */
+  async unprocessedInboundWebhooks(deps) {
+    const ids = await findUnprocessedInboundIds(deps.db, deps.config.SWEEP_STALE_AFTER_MS, 500);
+    for (const id of ids) await redrive(deps.queues, "process-inbound-webhook", { inboxId: id }, { jobId: id });
+    return ids.length;
+  },
+
+  /**
+   * Pending discounts past `expires_at` whose delayed job was lost (Redis flush, crash before the
+   * enqueue). Released here directly: it needs only Postgres, so it works while Redis is away.
+   */
+  async expiredRedemptions(deps) {
+    const ids = await findExpiredRedemptionIds(deps.db, 500);
+    let released = 0;
+    for (const id of ids) if ((await expireRedemption(deps.db, id)) === "released") released++;
+    return released;
   },
 
   async expiredIdempotencyKeys(deps) {

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { LoyaltyAccountTable } from "./tables/account.table.js";
 import type { EventTable } from "./tables/event.table.js";
+import type { InboundWebhookTable } from "./tables/inbound-webhook.table.js";
 import type { IdempotencyKeyTable } from "./tables/idempotency-key.table.js";
 import type { ApiKeyTable, InboundSecretTable, MerchantTable } from "./tables/merchant.table.js";
 import type { PointsTransactionTable } from "./tables/points-transaction.table.js";
@@ -17,6 +18,7 @@ export interface Database {
   redemptions: RedemptionTable;
   idempotency_keys: IdempotencyKeyTable;
   events: EventTable;
+  inbound_webhooks: InboundWebhookTable;
 }
 
 export type Db = Kysely<Database>;

@@ -12,6 +12,7 @@ import { Metrics } from "./ops/metrics.js";
 import { DASHBOARD_PATH, queueDashboard } from "./ops/queue-dashboard.js";
 import { registerHealth } from "./routes/health.js";
 import { API_ROUTES } from "./routes/index.js";
+import { registerInboundWebhooks } from "./routes/webhooks/receive-inbound-webhook.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -38,6 +39,8 @@ export function createApp(deps: AppDeps): Router {
 
   registerHealth(app, deps);
   registerOperatorPages(app, deps, metrics);
+  // Signed by the provider, not authenticated by API key: outside /v1 and its middleware.
+  registerInboundWebhooks(app, deps);
 
   app.use("/v1/*", authenticate(deps.db), jsonBody);
   for (const register of API_ROUTES) register(app, deps);

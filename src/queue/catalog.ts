@@ -10,6 +10,10 @@ import { z } from "zod";
 export const QUEUES = {
   /** REST operations that change redemptions (create, fulfill, reverse, release). */
   requests: "{requests}",
+  /** Stored inbound webhooks (payments, warehouse) to process. */
+  inbound: "{inbound}",
+  /** Lifecycle timers: auto-release of pending discounts at `expires_at`. */
+  lifecycle: "{lifecycle}",
 } as const;
 
 export type QueueKey = keyof typeof QUEUES;
@@ -18,6 +22,14 @@ export const JOBS = {
   "execute-request": {
     queue: "requests",
     payload: z.object({ requestId: z.string() }),
+  },
+  "process-inbound-webhook": {
+    queue: "inbound",
+    payload: z.object({ inboxId: z.string() }),
+  },
+  "expire-redemption": {
+    queue: "lifecycle",
+    payload: z.object({ redemptionId: z.string() }),
   },
 } as const satisfies Record<string, { queue: QueueKey; payload: z.ZodType }>;
 

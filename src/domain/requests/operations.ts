@@ -1,5 +1,7 @@
 import type { Scope, Trx } from "../../db/database.js";
 import { createRedemption, type CreateRedemptionParams } from "../redemptions/create-redemption.js";
+import type { ReversalReason } from "../redemptions/lifecycle.js";
+import { fulfillById, releaseById, reverseById, type FulfillParams } from "../redemptions/manage-redemption.js";
 import type { OperationResult } from "./requests.js";
 
 export interface OperationContext {
@@ -22,6 +24,12 @@ export const WORKER_OPERATIONS = {
       idempotencyId: context.idempotencyId,
     }),
   }),
+  "redemption.fulfill": async (trx, scope, params: FulfillParams) => ({ status: 200, body: await fulfillById(trx, scope, params) }),
+  "redemption.reverse": async (trx, scope, params: { id: string; reason: ReversalReason }) => ({
+    status: 200,
+    body: await reverseById(trx, scope, params),
+  }),
+  "redemption.release": async (trx, scope, params: { id: string }) => ({ status: 200, body: await releaseById(trx, scope, params) }),
 } satisfies Record<string, Operation>;
 
 export type WorkerOperationName = keyof typeof WORKER_OPERATIONS;

@@ -4,6 +4,9 @@ import { registerCreateAccount } from "./accounts/create-account.js";
 import { registerListAccounts } from "./accounts/list-accounts.js";
 import { registerRetrieveAccount } from "./accounts/retrieve-account.js";
 import { registerCreateRedemption } from "./redemptions/create-redemption.js";
+import { registerFulfillRedemption } from "./redemptions/fulfill-redemption.js";
+import { registerReleaseRedemption } from "./redemptions/release-redemption.js";
+import { registerReverseRedemption } from "./redemptions/reverse-redemption.js";
 import { registerListRedemptions } from "./redemptions/list-redemptions.js";
 import { registerRetrieveRedemption } from "./redemptions/retrieve-redemption.js";
 import { registerCreateReward } from "./rewards/create-reward.js";
@@ -28,4 +31,7 @@ export const API_ROUTES: RegisterRoute[] = [
   registerCreateRedemption,
   registerListRedemptions,
   registerRetrieveRedemption,
+  registerFulfillRedemption,
+  registerReverseRedemption,
+  registerReleaseRedemption,
 ];

@@ -62,3 +62,16 @@ export const redemptionSchema = z
     updated: z.number().int(),
   })
   .openapi("Redemption");
+
+export const fulfillRedemptionBody = z
+  .strictObject({
+    tracking: z.string().min(1).max(200),
+    carrier: z.string().min(1).max(100).optional(),
+  })
+  .openapi("FulfillRedemption");
+
+export const reverseRedemptionBody = z
+  .strictObject({
+    reason: z.enum(["item_returned", "applied_in_error", "requested_by_customer", "fraudulent", "other"]),
+  })
+  .openapi("ReverseRedemption");

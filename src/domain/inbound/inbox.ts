@@ -1,0 +1,85 @@
+import { sql } from "kysely";
+import type { Db, Trx } from "../../db/database.js";
+import type { InboundResult, InboundSource } from "../../db/tables/inbound-webhook.table.js";
+import { newId } from "../../ids.js";
+
+/** Secrets valid now for this merchant and source (several during a rotation; none for an unknown merchant). */
+export async function findInboundSecrets(db: Db, merchantId: string, source: InboundSource): Promise<string[]> {
+  const rows = await db
+    .selectFrom("inbound_secrets")
+    .select("secret")
+    .where("merchant_id", "=", merchantId)
+    .where("source", "=", source)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", sql<Date>`now()`)]))
+    .orderBy("id", "desc")
+    .execute();
+  return rows.map((row) => row.secret);
+}
+
+export interface ReceivedWebhook {
+  merchantId: string;
+  source: InboundSource;
+  webhookId: string;
+  eventType: string;
+  livemode: boolean;
+  payload: string;
+}
+
+/**
+ * Stores a verified webhook. A redelivery (same merchant, source and webhook-id) inserts nothing and
+ * returns the row already stored: concurrent duplicates race on the unique key, and exactly one wins.
+ */
+export async function storeInboundWebhook(db: Db, webhook: ReceivedWebhook): Promise<{ id: string; duplicate: boolean }> {
+  const inserted = await db
+    .insertInto("inbound_webhooks")
+    .values({
+      id: newId("inbox"),
+      merchant_id: webhook.merchantId,
+      source: webhook.source,
+      webhook_id: webhook.webhookId,
+      event_type: webhook.eventType,
+      livemode: webhook.livemode,
+      payload: webhook.payload,
+      outcome: null,
+      results: null,
+      processed_at: null,
+    })
+    .onConflict((oc) => oc.columns(["merchant_id", "source", "webhook_id"]).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, duplicate: false };
+  const existing = await db
+    .selectFrom("inbound_webhooks")
+    .select("id")
+    .where("merchant_id", "=", webhook.merchantId)
+    .where("source", "=", webhook.source)
+    .where("webhook_id", "=", webhook.webhookId)
+    .executeTakeFirstOrThrow();
+  return { id: existing.id, duplicate: true };
+}
+
+/** Locks the row for processing; concurrent runs of its job serialise here and the later one sees it processed. */
+export async function lockInboundWebhook(trx: Trx, id: string) {
+  return trx.selectFrom("inbound_webhooks").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+export async function markProcessed(trx: Trx, id: string, outcome: string, results: InboundResult[]): Promise<void> {
+  await trx
+    .updateTable("inbound_webhooks")
+    .set({ outcome, results: JSON.stringify(results), processed_at: new Date() })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Rows stored but not processed after `olderThanMs` (their job was lost or is failing). */
+export async function findUnprocessedInboundIds(db: Db, olderThanMs: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("inbound_webhooks")
+    .select("id")
+    .where("processed_at", "is", null)
+    .where("received_at", "<", new Date(Date.now() - olderThanMs))
+    .orderBy("received_at")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}

@@ -1,0 +1,102 @@
+import { z } from "zod";
+import type { Scope, Trx } from "../../db/database.js";
+import type { InboundResult } from "../../db/tables/inbound-webhook.table.js";
+import { insertOutboxEvent } from "../events/outbox.js";
+import { releaseRedemption, settleRedemption, type ReleaseReason } from "../redemptions/lifecycle.js";
+import { serializeRedemption, type RedemptionRow } from "../redemptions/serialize.js";
+import { forEachReferencedRedemption, summarise } from "./resolve.js";
+
+const LINK_TYPES = new Set(["payment.created", "payment.processing", "payment.requires_authentication"]);
+const COMPLETE_TYPES = new Set(["payment.completed", "payment.succeeded"]);
+const RELEASE_TYPES: Record<string, ReleaseReason> = {
+  "payment.canceled": "payment_canceled",
+  "payment.cancelled": "payment_canceled",
+  "payment.failed": "payment_failed",
+  "payment.expired": "payment_expired",
+};
+
+const paymentObject = z.object({
+  id: z.string().min(1).max(255),
+  amount: z.number().int().nonnegative().optional(),
+  currency: z.string().optional(),
+  discounts: z
+    .array(z.union([z.object({ redemption: z.string().min(1) }), z.object({ code: z.string().min(1) })]))
+    .max(100)
+    .default([]),
+});
+type Payment = z.infer<typeof paymentObject>;
+
+export interface RuleOutcome {
+  outcome: string;
+  results: InboundResult[];
+}
+
+/**
+ * Payment provider events (API.md §5). Arrivals may be late, repeated or out of order; every decision
+ * is taken on the locked row, so the result is the same whatever order two events commit in, and a
+ * repeat finds the work done (recorded as `already_*`).
+ */
+export async function applyPaymentEvent(trx: Trx, scope: Scope, type: string, object: unknown): Promise<RuleOutcome> {
+  const kind = LINK_TYPES.has(type) ? "link" : COMPLETE_TYPES.has(type) ? "complete" : RELEASE_TYPES[type] ? "release" : null;
+  if (!kind) return { outcome: "ignored", results: [] };
+  const parsed = paymentObject.safeParse(object);
+  if (!parsed.success) return { outcome: "invalid_payload", results: [] };
+  const payment = parsed.data;
+
+  const results = await forEachReferencedRedemption(trx, scope, payment.discounts, async (row) => {
+    if (row.reward_type !== "discount_amount" && row.reward_type !== "discount_percent") return "not_a_discount";
+    // A redemption belongs to the first payment it was linked to; other payments' events are ignored.
+    if (row.payment_id !== null && row.payment_id !== payment.id) return "ignored_other_payment";
+    const linkedHere = row.payment_id === payment.id;
+    if (!linkedHere && currencyMismatch(row, payment)) {
+      if (kind === "complete" && row.status === "pending") await recordConflict(trx, scope, row);
+      return "currency_mismatch";
+    }
+    if (kind === "link") return link(trx, row, payment.id);
+    if (kind === "complete") return complete(trx, scope, row, payment.id);
+    return release(trx, row, payment.id, RELEASE_TYPES[type]!);
+  });
+  return { outcome: summarise(results), results };
+}
+
+/**
+ * An amount discount is money in one currency: a payment in another currency cannot consume it. The
+ * redemption is left as it is (it expires or a matching payment uses it); a completion is also
+ * reported to the merchant as a settlement conflict, since the provider may have granted it anyway.
+ * A payment without a currency cannot be checked, so it is treated as a mismatch.
+ */
+function currencyMismatch(row: RedemptionRow, payment: Payment): boolean {
+  const discount = row.discount;
+  if (!discount || !("currency" in discount)) return false;
+  return payment.currency?.toUpperCase() !== discount.currency.toUpperCase();
+}
+
+async function link(trx: Trx, row: RedemptionRow, paymentId: string): Promise<string> {
+  if (row.payment_id === paymentId) return "already_linked";
+  if (row.status !== "pending") return "not_pending";
+  // Linking is not a status change: no version bump, no event.
+  await trx.updateTable("redemptions").set({ payment_id: paymentId, updated_at: new Date() }).where("id", "=", row.id).execute();
+  return "linked";
+}
+
+async function complete(trx: Trx, scope: Scope, row: RedemptionRow, paymentId: string): Promise<string> {
+  if (row.status === "applied") return "already_applied";
+  if (row.status === "pending") return (await settleRedemption(trx, row, paymentId)).ok ? "applied" : "invalid_state_transition";
+  // Released or reversed: points are back with the member, the code is void. Never resurrect; tell the
+  // merchant, who has sold at a discount we no longer back.
+  await recordConflict(trx, scope, row);
+  return "settlement_conflict";
+}
+
+async function release(trx: Trx, row: RedemptionRow, paymentId: string, reason: ReleaseReason): Promise<string> {
+  if (row.status === "released") return "already_released";
+  // A completed payment cannot be canceled afterwards (a refund is another flow): keep it applied.
+  if (row.status === "applied") return "ignored_already_applied";
+  if (row.status !== "pending") return "not_pending";
+  return (await releaseRedemption(trx, row, reason, paymentId)).ok ? "released" : "invalid_state_transition";
+}
+
+/** Not a status change: carries the current version (the events unique index exempts this type). */
+async function recordConflict(trx: Trx, scope: Scope, row: RedemptionRow): Promise<void> {
+  await insertOutboxEvent(trx, scope, { type: "loyalty.redemption.settlement_conflict", redemption: serializeRedemption(row) });
+}

@@ -1,0 +1,47 @@
+import type { Db } from "../../db/database.js";
+import { inTransaction } from "../../db/transaction.js";
+import { releaseRedemption } from "./lifecycle.js";
+import { lockRedemption } from "./transition.js";
+
+export type ExpiryOutcome = "released" | "not_due" | "not_pending";
+
+/**
+ * Releases a pending discount whose `expires_at` has passed. Called by the delayed job (promptness)
+ * and by the sweeper (whatever the queue lost); both may run for the same redemption, and the second
+ * finds it no longer pending. A job that fires early (clock skew) changes nothing: the sweeper
+ * catches the redemption once it is due.
+ */
+export async function expireRedemption(db: Db, redemptionId: string): Promise<ExpiryOutcome> {
+  return inTransaction(db, async (trx) => {
+    const row = await lockRedemption(trx, redemptionId);
+    if (!row || row.status !== "pending" || row.expires_at === null) return "not_pending";
+    if (row.expires_at.getTime() > Date.now()) return "not_due";
+    const result = await releaseRedemption(trx, row, "expired");
+    return result.ok ? "released" : "not_pending";
+  });
+}
+
+/** Pending discounts past their time (index `redemptions_expiring`), oldest first. */
+export async function findExpiredRedemptionIds(db: Db, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("redemptions")
+    .select("id")
+    .where("status", "=", "pending")
+    .where("expires_at", "<=", new Date())
+    .orderBy("expires_at")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** The redemption a completed create request produced, when it waits for a payment (has a timer). */
+export async function findExpiringRedemptionOfRequest(db: Db, requestId: string): Promise<{ id: string; expiresAt: Date } | undefined> {
+  const row = await db
+    .selectFrom("redemptions")
+    .select(["id", "expires_at"])
+    .where("idempotency_id", "=", requestId)
+    .where("status", "=", "pending")
+    .where("expires_at", "is not", null)
+    .executeTakeFirst();
+  return row ? { id: row.id, expiresAt: row.expires_at! } : undefined;
+}

@@ -1,0 +1,17 @@
+import { createRoute } from "@hono/zod-openapi";
+import { runInWorker } from "../../idempotency.js";
+import type { RegisterRoute } from "../../router.js";
+import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { redemptionSchema } from "../../schemas/redemptions.js";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/loyalty/redemptions/{id}/release",
+  tags: ["Redemptions"],
+  summary: "Release a pending discount (e.g. an abandoned cart): points back, code voided",
+  request: { params: idParam("rdm"), headers: idempotencyHeader },
+  responses: { 200: jsonResponse(redemptionSchema, "The released redemption"), ...writeErrors },
+});
+
+export const registerReleaseRedemption: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => runInWorker(c, deps, "redemption.release", { id: c.req.valid("param").id }) as never);
