@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as createCoreTables from "./2026_11_25_000100_create_core_tables.js";
+import * as createWebhookEndpoints from "./2026_11_25_000300_create_webhook_endpoints.js";
 
 /**
  * Every migration, by name (applied in name order). A static list rather than a folder scan, so the
@@ -7,4 +8,5 @@ import * as createCoreTables from "./2026_11_25_000100_create_core_tables.js";
  */
 export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_25_000100_create_core_tables": createCoreTables,
+  "2026_11_25_000300_create_webhook_endpoints": createWebhookEndpoints,
 };

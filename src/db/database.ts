@@ -6,6 +6,8 @@ import type { ApiKeyTable, InboundSecretTable, MerchantTable } from "./tables/me
 import type { PointsTransactionTable } from "./tables/points-transaction.table.js";
 import type { RedemptionTable } from "./tables/redemption.table.js";
 import type { RewardTable } from "./tables/reward.table.js";
+import type { WebhookAttemptTable, WebhookDeliveryTable } from "./tables/webhook-delivery.table.js";
+import type { WebhookEndpointSecretTable, WebhookEndpointTable } from "./tables/webhook-endpoint.table.js";
 
 export interface Database {
   merchants: MerchantTable;
@@ -17,6 +19,10 @@ export interface Database {
   redemptions: RedemptionTable;
   idempotency_keys: IdempotencyKeyTable;
   events: EventTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_endpoint_secrets: WebhookEndpointSecretTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 export type Db = Kysely<Database>;
