@@ -2,6 +2,7 @@ import { Worker } from "bullmq";
 import { QUEUES, type QueueKey } from "../src/queue/catalog.js";
 import type { WorkerDeps } from "./deps.js";
 import { JOB_HANDLERS, type JobHandler } from "./registry.js";
+import { startRelayLoop } from "./relay-loop.js";
 import { startSweepers } from "./sweepers.js";
 
 export interface RunningWorkers {
@@ -11,18 +12,19 @@ export interface RunningWorkers {
 }
 
 export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } = {}): RunningWorkers {
-  const workers = (Object.entries(QUEUES) as [QueueKey, string][]).map(([, name]) => {
+  const workers = (Object.entries(QUEUES) as [QueueKey, string][]).map(([key, name]) => {
     const worker = new Worker(
       name,
-      async (job) => {
+      async (job, token) => {
         const handler = (JOB_HANDLERS as Record<string, JobHandler>)[job.name];
         if (!handler) throw new Error(`no handler for job ${job.name}`);
-        return handler(deps, job);
+        return handler(deps, job, token);
       },
       {
         connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null },
         prefix: deps.config.QUEUE_PREFIX,
-        concurrency: deps.config.WORKER_CONCURRENCY,
+        // Deliveries mostly wait on receivers' networks, so that queue runs many more at once.
+        concurrency: key === "deliveries" ? deps.config.WEBHOOK_DELIVERY_CONCURRENCY : deps.config.WORKER_CONCURRENCY,
       },
     );
     worker.on("error", (error) => deps.logger.warn({ err: error, queue: name }, "worker connection error"));
@@ -32,11 +34,12 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
     return worker;
   });
   const sweepers = options.sweepers === false ? null : startSweepers(deps);
+  const relay = startRelayLoop(deps);
   return {
     workers,
     close: async () => {
       await Promise.all(workers.map((worker) => worker.close()));
-      await sweepers?.stop();
+      await Promise.all([sweepers?.stop(), relay.stop()]);
     },
   };
 }

@@ -10,6 +10,8 @@ import { z } from "zod";
 export const QUEUES = {
   /** REST operations that change redemptions (create, fulfill, reverse, release). */
   requests: "{requests}",
+  /** Outbound webhook deliveries: one job per (delivery, attempt); the schedule lives in Postgres. */
+  deliveries: "{deliveries}",
 } as const;
 
 export type QueueKey = keyof typeof QUEUES;
@@ -18,6 +20,10 @@ export const JOBS = {
   "execute-request": {
     queue: "requests",
     payload: z.object({ requestId: z.string() }),
+  },
+  "deliver-webhook": {
+    queue: "deliveries",
+    payload: z.object({ deliveryId: z.string() }),
   },
 } as const satisfies Record<string, { queue: QueueKey; payload: z.ZodType }>;
 
