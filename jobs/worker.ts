@@ -7,7 +7,7 @@ import { startSweepers } from "./sweepers.js";
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Stops taking jobs, lets the running ones finish, then stops the sweepers. */
+  /** Stops taking jobs, lets the running ones finish, then stops the sweepers and the relay loop. */
   close: () => Promise<void>;
 }
 
