@@ -6,6 +6,9 @@ import type { Db } from "../src/db/database.js";
 import { createLogger } from "../src/logger.js";
 import { createQueues, type Queues } from "../src/queue/producer.js";
 import { createRedis } from "../src/queue/redis.js";
+import { createWebhookDispatcher } from "../src/webhooks/sender.js";
+import { parseAllowList, type AllowList } from "../src/webhooks/ssrf-guard.js";
+import type { Dispatcher } from "undici";
 
 export interface WorkerDeps {
   config: Config;
@@ -14,20 +17,24 @@ export interface WorkerDeps {
   queues: Queues;
   redis: Redis;
   logger: Logger;
+  /** Outbound webhook HTTP: a dispatcher that only connects to addresses the SSRF guard permits. */
+  webhooks: { dispatcher: Dispatcher; allow: AllowList };
 }
 
 export function buildWorkerDeps(config: Config): WorkerDeps {
   const redis = createRedis(config.REDIS_URL, "producer");
+  const allow = parseAllowList(config.WEBHOOK_ALLOW_HOSTS);
   return {
     config,
     db: createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE),
     queues: createQueues(redis, config.QUEUE_PREFIX),
     redis,
     logger: createLogger(config.LOG_LEVEL, { process: "worker" }),
+    webhooks: { dispatcher: createWebhookDispatcher(allow, config.WEBHOOK_TIMEOUT_MS), allow },
   };
 }
 
 export async function closeWorkerDeps(deps: WorkerDeps): Promise<void> {
-  await Promise.allSettled([Promise.all(Object.values(deps.queues).map((queue) => queue.close())), deps.db.destroy()]);
+  await Promise.allSettled([Promise.all(Object.values(deps.queues).map((queue) => queue.close())), deps.db.destroy(), deps.webhooks.dispatcher.close()]);
   deps.redis.disconnect();
 }

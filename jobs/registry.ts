@@ -1,15 +1,18 @@
 import type { Job } from "bullmq";
 import type { JobName } from "../src/queue/catalog.js";
 import type { WorkerDeps } from "./deps.js";
+import { deliverWebhook } from "./deliver-webhook.js";
 import { executeRequest } from "./execute-request.js";
 import { expireRedemptionJob } from "./expire-redemption.js";
 import { processInboundWebhookJob } from "./process-inbound-webhook.js";
 
-export type JobHandler = (deps: WorkerDeps, job: Job) => Promise<unknown>;
+/** `token` is the worker's lock token, needed by jobs that move themselves back to delayed. */
+export type JobHandler = (deps: WorkerDeps, job: Job, token?: string) => Promise<unknown>;
 
 /** Job name → handler; the file that handles a job is named after it. */
 export const JOB_HANDLERS: Record<JobName, JobHandler> = {
   "execute-request": executeRequest,
   "process-inbound-webhook": processInboundWebhookJob,
   "expire-redemption": expireRedemptionJob,
+  "deliver-webhook": deliverWebhook,
 };

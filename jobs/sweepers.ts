@@ -1,11 +1,15 @@
 import { sql } from "kysely";
 import { findUnprocessedInboundIds } from "../src/domain/inbound/inbox.js";
 import { expireRedemption, findExpiredRedemptionIds } from "../src/domain/redemptions/expiry.js";
+import { deliveryJobId, findDueDeliveries } from "../src/domain/webhooks/relay.js";
 import { redrive } from "../src/queue/producer.js";
 import type { WorkerDeps } from "./deps.js";
+import { relayAndEnqueue } from "./relay-loop.js";
 
 /** Idempotency rows are kept at least 24 h (spec §1); we keep them 48 h, then delete them in batches. */
 const IDEMPOTENCY_RETENTION_HOURS = 48;
+/** Events are kept at least 30 days (spec §6); we keep them 35, with their deliveries and attempts. */
+const EVENT_RETENTION_DAYS = 35;
 
 export type Sweep = (deps: WorkerDeps) => Promise<number>;
 
@@ -46,6 +50,35 @@ export const SWEEPS: Record<string, Sweep> = {
     let released = 0;
     for (const id of ids) if ((await expireRedemption(deps.db, id)) === "released") released++;
     return released;
+  },
+
+  /** Events the relay loop has not turned into deliveries (worker down, relay crashed mid-way). */
+  async unpublishedEvents(deps) {
+    let total = 0;
+    for (let round = 0; round < 10; round++) {
+      const relayed = await relayAndEnqueue(deps);
+      total += relayed;
+      if (relayed === 0) break;
+    }
+    return total;
+  },
+
+  /** Deliveries whose next attempt is due and whose job is gone (Redis lost, enqueue failed, crash). */
+  async dueDeliveries(deps) {
+    const rows = await findDueDeliveries(deps.db, new Date(), 1000);
+    for (const row of rows) await redrive(deps.queues, "deliver-webhook", { deliveryId: row.id }, { jobId: deliveryJobId(row) });
+    return rows.length;
+  },
+
+  /** Retention: old events go with their deliveries and attempts, but never while a delivery is pending. */
+  async expiredEvents(deps) {
+    const result = await sql`
+      DELETE FROM events WHERE id IN (
+        SELECT e.id FROM events e
+        WHERE e.created_at < now() - make_interval(days => ${EVENT_RETENTION_DAYS}) AND e.published_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+        LIMIT 1000)`.execute(deps.db);
+    return Number(result.numAffectedRows ?? 0);
   },
 
   async expiredIdempotencyKeys(deps) {

@@ -2,27 +2,29 @@ import { MetricsTime, Worker } from "bullmq";
 import { QUEUES, type QueueKey } from "../src/queue/catalog.js";
 import type { WorkerDeps } from "./deps.js";
 import { JOB_HANDLERS, type JobHandler } from "./registry.js";
+import { startRelayLoop } from "./relay-loop.js";
 import { startSweepers } from "./sweepers.js";
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Stops taking jobs, lets the running ones finish, then stops the sweepers. */
+  /** Stops taking jobs, lets the running ones finish, then stops the sweepers and the relay loop. */
   close: () => Promise<void>;
 }
 
 export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } = {}): RunningWorkers {
-  const workers = (Object.entries(QUEUES) as [QueueKey, string][]).map(([, name]) => {
+  const workers = (Object.entries(QUEUES) as [QueueKey, string][]).map(([key, name]) => {
     const worker = new Worker(
       name,
-      async (job) => {
+      async (job, token) => {
         const handler = (JOB_HANDLERS as Record<string, JobHandler>)[job.name];
         if (!handler) throw new Error(`no handler for job ${job.name}`);
-        return handler(deps, job);
+        return handler(deps, job, token);
       },
       {
         connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null },
         prefix: deps.config.QUEUE_PREFIX,
-        concurrency: deps.config.WORKER_CONCURRENCY,
+        // Deliveries mostly wait on receivers' networks, so that queue runs many more at once.
+        concurrency: key === "deliveries" ? deps.config.WEBHOOK_DELIVERY_CONCURRENCY : deps.config.WORKER_CONCURRENCY,
         // Completed/failed counts kept in Redis by BullMQ, reported fleet-wide by the web's /metrics.
         metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       },
@@ -34,11 +36,12 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
     return worker;
   });
   const sweepers = options.sweepers === false ? null : startSweepers(deps);
+  const relay = startRelayLoop(deps);
   return {
     workers,
     close: async () => {
       await Promise.all(workers.map((worker) => worker.close()));
-      await sweepers?.stop();
+      await Promise.all([sweepers?.stop(), relay.stop()]);
     },
   };
 }

@@ -21,6 +21,17 @@ const durationList = z.string().transform((text, ctx) => {
 const csv = z.string().transform((text) => text.split(",").map((part) => part.trim()).filter(Boolean));
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** A 32-byte AES key as base64; only a well-known development key is used by default (see docs/webhooks.md). */
+const aesKey = z.string().transform((text, ctx) => {
+  const key = Buffer.from(text, "base64");
+  if (key.length !== 32 || key.toString("base64") !== text.trim()) {
+    ctx.addIssue({ code: "custom", message: "expected 32 random bytes, base64-encoded (openssl rand -base64 32)" });
+    return z.NEVER;
+  }
+  return key;
+});
+export const DEVELOPMENT_WEBHOOK_SECRET_KEY = "SaeTCC/N7fFM5adjnSuIHAJ+KHy/4AdFbAYrZO+iHlE=";
+
 const schema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default("postgres://127.0.0.1:5432/loyalty_redemptions"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
@@ -30,6 +41,8 @@ const schema = z.object({
   WEBHOOK_RETRY_SCHEDULE: durationList.prefault("1m,5m,30m,2h,24h"),
   WEBHOOK_TIMEOUT_MS: int(1, 120_000).default(10_000),
   WEBHOOK_ALLOW_HOSTS: csv.prefault(""),
+  /** Encrypts outbound signing secrets at rest (AES-256-GCM). Set your own in production. */
+  WEBHOOK_SECRET_KEY: aesKey.prefault(DEVELOPMENT_WEBHOOK_SECRET_KEY),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Not in the public spec: operational knobs with safe defaults.
@@ -43,6 +56,12 @@ const schema = z.object({
   SWEEP_INTERVAL_MS: int(50, 600_000).default(5_000),
   /** Age after which a pending request whose job is missing is re-enqueued by the sweeper. */
   SWEEP_STALE_AFTER_MS: int(10, 3_600_000).default(15_000),
+  /** Jobs of the deliveries queue one worker process runs at once (mostly waiting on the network). */
+  WEBHOOK_DELIVERY_CONCURRENCY: int(1, 1024).default(64),
+  /** Sends to one endpoint in flight at once, across all workers; a slow endpoint can't take the pool. */
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: int(1, 256).default(4),
+  /** How often the worker's relay polls for unpublished events (the sweeper is the backstop). */
+  WEBHOOK_RELAY_INTERVAL_MS: int(10, 3_600_000).default(200),
 });
 
 export type Config = Readonly<z.output<typeof schema>>;

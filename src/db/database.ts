@@ -7,6 +7,8 @@ import type { ApiKeyTable, InboundSecretTable, MerchantTable } from "./tables/me
 import type { PointsTransactionTable } from "./tables/points-transaction.table.js";
 import type { RedemptionTable } from "./tables/redemption.table.js";
 import type { RewardTable } from "./tables/reward.table.js";
+import type { WebhookAttemptTable, WebhookDeliveryTable } from "./tables/webhook-delivery.table.js";
+import type { WebhookEndpointSecretTable, WebhookEndpointTable } from "./tables/webhook-endpoint.table.js";
 
 export interface Database {
   merchants: MerchantTable;
@@ -19,6 +21,10 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   events: EventTable;
   inbound_webhooks: InboundWebhookTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_endpoint_secrets: WebhookEndpointSecretTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 export type Db = Kysely<Database>;

@@ -14,6 +14,8 @@ export const QUEUES = {
   inbound: "{inbound}",
   /** Lifecycle timers: auto-release of pending discounts at `expires_at`. */
   lifecycle: "{lifecycle}",
+  /** Outbound webhook deliveries: one job per (delivery, attempt); the schedule lives in Postgres. */
+  deliveries: "{deliveries}",
 } as const;
 
 export type QueueKey = keyof typeof QUEUES;
@@ -30,6 +32,10 @@ export const JOBS = {
   "expire-redemption": {
     queue: "lifecycle",
     payload: z.object({ redemptionId: z.string() }),
+  },
+  "deliver-webhook": {
+    queue: "deliveries",
+    payload: z.object({ deliveryId: z.string() }),
   },
 } as const satisfies Record<string, { queue: QueueKey; payload: z.ZodType }>;
 

@@ -26,6 +26,18 @@ export async function enqueue<N extends JobName>(
   return queues[JOBS[name].queue].add(name, JOBS[name].payload.parse(payload), options);
 }
 
+/** Adds many jobs of one kind in one round trip (same dedupe by `jobId` as `enqueue`). */
+export async function enqueueMany<N extends JobName>(
+  queues: Queues,
+  name: N,
+  jobs: { payload: JobPayload<N>; jobId: string; delay?: number }[],
+): Promise<void> {
+  if (jobs.length === 0) return;
+  await queues[JOBS[name].queue].addBulk(
+    jobs.map((job) => ({ name, data: JOBS[name].payload.parse(job.payload), opts: { ...DEFAULT_JOB_OPTIONS, jobId: job.jobId, ...(job.delay ? { delay: job.delay } : {}) } })),
+  );
+}
+
 /**
  * For sweepers re-driving work from Postgres: like `enqueue`, but a job left in the failed set
  * (retries exhausted during an outage) is retried, so the re-drive is not swallowed by the dedupe.

@@ -64,12 +64,14 @@ export const INVARIANT_CHECKS: InvariantCheck[] = [
   },
   {
     id: 5,
-    name: "every status change has exactly one event; versions run 1..n without gaps",
+    name: "every status change has exactly one event; versions run 1..n without gaps (within event retention)",
     query: sql`
       SELECT r.id AS redemption, r.version, COUNT(e.id)::int AS events,
              COALESCE(MIN(e.version), 0) AS first_version, COALESCE(MAX(e.version), 0) AS last_version
       FROM redemptions r
       LEFT JOIN events e ON e.redemption_id = r.id AND e.type <> 'loyalty.redemption.settlement_conflict'
+      -- Events are deleted after 35 days (retention); older redemptions may rightly miss early versions.
+      WHERE r.created_at > now() - interval '30 days'
       GROUP BY r.id
       HAVING COUNT(e.id) <> r.version OR COUNT(DISTINCT e.version) <> r.version
           OR COALESCE(MIN(e.version), 0) <> 1 OR COALESCE(MAX(e.version), 0) <> r.version`,

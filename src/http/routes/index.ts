@@ -3,6 +3,9 @@ import { registerCloseAccount } from "./accounts/close-account.js";
 import { registerCreateAccount } from "./accounts/create-account.js";
 import { registerListAccounts } from "./accounts/list-accounts.js";
 import { registerRetrieveAccount } from "./accounts/retrieve-account.js";
+import { registerListEvents } from "./events/list-events.js";
+import { registerRedeliverEvent } from "./events/redeliver-event.js";
+import { registerRetrieveEvent } from "./events/retrieve-event.js";
 import { registerCreateRedemption } from "./redemptions/create-redemption.js";
 import { registerFulfillRedemption } from "./redemptions/fulfill-redemption.js";
 import { registerReleaseRedemption } from "./redemptions/release-redemption.js";
@@ -15,6 +18,13 @@ import { registerRetrieveReward } from "./rewards/retrieve-reward.js";
 import { registerUpdateReward } from "./rewards/update-reward.js";
 import { registerCreateTransaction } from "./transactions/create-transaction.js";
 import { registerListTransactions } from "./transactions/list-transactions.js";
+import { registerCreateWebhookEndpoint } from "./webhook-endpoints/create-webhook-endpoint.js";
+import { registerDeleteWebhookEndpoint } from "./webhook-endpoints/delete-webhook-endpoint.js";
+import { registerListWebhookAttempts } from "./webhook-endpoints/list-webhook-attempts.js";
+import { registerListWebhookEndpoints } from "./webhook-endpoints/list-webhook-endpoints.js";
+import { registerRetrieveWebhookEndpoint } from "./webhook-endpoints/retrieve-webhook-endpoint.js";
+import { registerRotateWebhookEndpointSecret } from "./webhook-endpoints/rotate-webhook-endpoint-secret.js";
+import { registerUpdateWebhookEndpoint } from "./webhook-endpoints/update-webhook-endpoint.js";
 
 /** Every authenticated /v1 route. One file per route; the file name says what it does. */
 export const API_ROUTES: RegisterRoute[] = [
@@ -34,4 +44,14 @@ export const API_ROUTES: RegisterRoute[] = [
   registerFulfillRedemption,
   registerReverseRedemption,
   registerReleaseRedemption,
+  registerCreateWebhookEndpoint,
+  registerListWebhookEndpoints,
+  registerRetrieveWebhookEndpoint,
+  registerUpdateWebhookEndpoint,
+  registerDeleteWebhookEndpoint,
+  registerRotateWebhookEndpointSecret,
+  registerListWebhookAttempts,
+  registerListEvents,
+  registerRetrieveEvent,
+  registerRedeliverEvent,
 ];

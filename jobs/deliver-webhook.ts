@@ -1,0 +1,58 @@
+import { DelayedError, type Job } from "bullmq";
+import { claimDelivery, recordAttempt } from "../src/domain/webhooks/deliveries.js";
+import { deliveryJobId } from "../src/domain/webhooks/relay.js";
+import type { JobPayload } from "../src/queue/catalog.js";
+import { enqueue } from "../src/queue/producer.js";
+import { sendWebhook } from "../src/webhooks/sender.js";
+import { signWebhook } from "../src/webhooks/standard-webhooks.js";
+import type { WorkerDeps } from "./deps.js";
+
+/** The lease outlives the send's own timeout, so it only runs out when the worker died mid-send. */
+const LEASE_MARGIN_MS = 30_000;
+
+/**
+ * One HTTP attempt of one delivery. Re-reads the delivery row; a delivery that is finished, not due,
+ * or held by another worker is left alone, so a duplicate or late job sends nothing. The outcome and
+ * the next attempt time are written to Postgres before the next wake-up is enqueued; if that enqueue
+ * is lost, the sweeper finds the due row.
+ */
+export async function deliverWebhook(deps: WorkerDeps, job: Job<JobPayload<"deliver-webhook">>, token?: string) {
+  const { config } = deps;
+  const claim = await claimDelivery(deps.db, job.data.deliveryId, {
+    now: new Date(),
+    leaseMs: config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS,
+    maxInFlight: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+    secretKey: config.WEBHOOK_SECRET_KEY,
+  });
+  if (claim.outcome === "not_due" || claim.outcome === "endpoint_busy") {
+    // Back to the delayed set without holding a worker slot: the rest of the pool keeps flowing while
+    // a slow endpoint works through its own in-flight sends. Not counted as a failed job attempt.
+    const at = claim.outcome === "not_due" ? claim.at.getTime() : Date.now() + 200 + Math.floor(Math.random() * 800);
+    await job.moveToDelayed(at, token);
+    throw new DelayedError();
+  }
+  if (claim.outcome !== "claimed") return { outcome: claim.outcome };
+
+  const delivery = claim.delivery;
+  // Same webhook-id (the event id) on every attempt and redelivery; a fresh timestamp per attempt.
+  const headers = signWebhook(delivery.secrets, delivery.eventId, new Date(), delivery.payload);
+  const result = await sendWebhook(deps.webhooks.dispatcher, deps.webhooks.allow, {
+    url: delivery.url,
+    headers: { ...headers },
+    body: delivery.payload,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  });
+  const recorded = await recordAttempt(deps.db, delivery, result, { now: new Date(), schedule: config.WEBHOOK_RETRY_SCHEDULE });
+  deps.logger.info(
+    { job_id: job.id, delivery: delivery.id, event: delivery.eventId, endpoint: delivery.endpointId, attempt: recorded.attempts, status_code: result.statusCode, error: result.error, ms: result.durationMs, outcome: recorded.status },
+    "webhook attempt",
+  );
+  if (recorded.recorded && recorded.status === "pending" && recorded.nextAttemptAt) {
+    const jobId = deliveryJobId({ id: delivery.id, attempts: recorded.attempts });
+    const delay = Math.max(0, recorded.nextAttemptAt.getTime() - Date.now());
+    await enqueue(deps.queues, "deliver-webhook", { deliveryId: delivery.id }, { jobId, delay }).catch((error: unknown) =>
+      deps.logger.warn({ err: error, delivery: delivery.id }, "could not schedule the next attempt; the sweeper will"),
+    );
+  }
+  return { outcome: recorded.status, attempt: recorded.attempts, status_code: result.statusCode, error: result.error };
+}

@@ -1,0 +1,53 @@
+import { deliveryJobId, relayEvents } from "../src/domain/webhooks/relay.js";
+import { enqueueMany } from "../src/queue/producer.js";
+import type { WorkerDeps } from "./deps.js";
+
+const RELAY_BATCH = 500;
+
+/**
+ * Relays unpublished events into deliveries, then (after the commit) enqueues their jobs. An enqueue
+ * that fails leaves due delivery rows behind, which the sweeper re-drives.
+ */
+export async function relayAndEnqueue(deps: WorkerDeps): Promise<number> {
+  const relayed = await relayEvents(deps.db, RELAY_BATCH);
+  try {
+    await enqueueMany(
+      deps.queues,
+      "deliver-webhook",
+      relayed.deliveries.map((delivery) => ({ payload: { deliveryId: delivery.id }, jobId: deliveryJobId(delivery) })),
+    );
+  } catch (error) {
+    deps.logger.warn({ err: error, deliveries: relayed.deliveries.length }, "enqueue after relay failed; the sweeper will re-drive");
+  }
+  return relayed.events;
+}
+
+/**
+ * Why a polling loop in the worker rather than a job kicked by whoever writes events: events are
+ * written by many transactions (REST jobs, inbound webhooks, expiry sweeps), and a kick after commit
+ * would have to be added, and kept, in each of them. One indexed query on the partial index
+ * `events_unpublished` every WEBHOOK_RELAY_INTERVAL_MS is cheap, catches every writer, and several
+ * worker processes can poll at once (SKIP LOCKED). The sweeper runs the same relay as a backstop.
+ */
+export function startRelayLoop(deps: WorkerDeps): { stop: () => Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    try {
+      // A full batch means more are waiting: keep going before sleeping.
+      while (!stopped && (await relayAndEnqueue(deps)) === RELAY_BATCH);
+    } catch (error) {
+      deps.logger.warn({ err: error }, "relay round failed; will retry");
+    }
+    if (!stopped) timer = setTimeout(() => (running = tick()), deps.config.WEBHOOK_RELAY_INTERVAL_MS);
+  };
+  timer = setTimeout(() => (running = tick()), deps.config.WEBHOOK_RELAY_INTERVAL_MS);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { createRoute } from "@hono/zod-openapi";
+import { createRedeliveries } from "../../../domain/webhooks/events.js";
+import { deliveryJobId } from "../../../domain/webhooks/relay.js";
+import { enqueueMany } from "../../../queue/producer.js";
+import { runInline } from "../../idempotency.js";
+import { validationError } from "../../middleware/errors.js";
+import type { RegisterRoute } from "../../router.js";
+import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { redeliverBody, redeliverySchema } from "../../schemas/webhooks.js";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/events/{id}/redeliver",
+  tags: ["Events"],
+  summary: "Send an event again, to one endpoint or to every enabled endpoint subscribed to its type",
+  request: { params: idParam("evt"), headers: idempotencyHeader, body: { required: false, content: { "application/json": { schema: redeliverBody } } } },
+  responses: { 200: jsonResponse(redeliverySchema, "The deliveries created"), ...writeErrors },
+});
+
+export const registerRedeliverEvent: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => {
+    const { id } = c.req.valid("param");
+    // The body is optional, so it is validated here rather than by the route's validator.
+    const parsed = redeliverBody.safeParse(c.var.body ?? {});
+    if (!parsed.success) throw validationError(parsed.error, c.var.body);
+    const response = await runInline(c, deps, async (trx) => ({ status: 200, body: await createRedeliveries(trx, c.var.scope, id, parsed.data.endpoint) }));
+    if (response.status === 200) {
+      // After the commit. A lost enqueue only costs latency: the rows are due and the sweeper re-drives them.
+      const { deliveries } = JSON.parse(await response.clone().text()) as { deliveries: string[] };
+      await enqueueMany(deps.queues, "deliver-webhook", deliveries.map((deliveryId) => ({ payload: { deliveryId }, jobId: deliveryJobId({ id: deliveryId, attempts: 0 }) }))).catch(
+        (error: unknown) => c.var.logger.warn({ err: error }, "enqueue of redeliveries failed; the sweeper will re-drive"),
+      );
+    }
+    return response as never;
+  });

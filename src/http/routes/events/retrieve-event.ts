@@ -1,0 +1,18 @@
+import { createRoute } from "@hono/zod-openapi";
+import { getEventPayload } from "../../../domain/webhooks/events.js";
+import { sendStored } from "../../respond.js";
+import type { RegisterRoute } from "../../router.js";
+import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
+import { eventSchema } from "../../schemas/webhooks.js";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/events/{id}",
+  tags: ["Events"],
+  summary: "Retrieve an event: exactly the bytes its deliveries carry",
+  request: { params: idParam("evt") },
+  responses: { 200: jsonResponse(eventSchema, "The event"), ...commonErrors },
+});
+
+export const registerRetrieveEvent: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => sendStored(c, { status: 200, body: await getEventPayload(deps.db, c.var.scope, c.req.valid("param").id) }));

@@ -1,0 +1,18 @@
+import { createRoute } from "@hono/zod-openapi";
+import { listAttempts } from "../../../domain/webhooks/attempts.js";
+import { sendJson } from "../../respond.js";
+import type { RegisterRoute } from "../../router.js";
+import { commonErrors, idParam, jsonResponse, listOf } from "../../schemas/common.js";
+import { attemptSchema, attemptsQuery } from "../../schemas/webhooks.js";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/webhook-endpoints/{id}/attempts",
+  tags: ["Webhook endpoints"],
+  summary: "The endpoint's delivery attempts log, newest first (optionally for one event)",
+  request: { params: idParam("we"), query: attemptsQuery },
+  responses: { 200: jsonResponse(listOf(attemptSchema, "WebhookAttemptList"), "A page of attempts"), ...commonErrors },
+});
+
+export const registerListWebhookAttempts: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => sendJson(c, 200, await listAttempts(deps.db, c.var.scope, c.req.valid("param").id, c.req.valid("query"))));

@@ -1,0 +1,18 @@
+import { createRoute } from "@hono/zod-openapi";
+import { listEndpoints } from "../../../domain/webhooks/endpoints.js";
+import { sendJson } from "../../respond.js";
+import type { RegisterRoute } from "../../router.js";
+import { commonErrors, jsonResponse, listOf, listQuery } from "../../schemas/common.js";
+import { endpointSchema } from "../../schemas/webhooks.js";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/webhook-endpoints",
+  tags: ["Webhook endpoints"],
+  summary: "List webhook endpoints, newest first",
+  request: { query: listQuery },
+  responses: { 200: jsonResponse(listOf(endpointSchema, "WebhookEndpointList"), "A page of endpoints"), ...commonErrors },
+});
+
+export const registerListWebhookEndpoints: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => sendJson(c, 200, await listEndpoints(deps.db, c.var.scope, c.req.valid("query"))));

@@ -1,0 +1,18 @@
+import { createRoute } from "@hono/zod-openapi";
+import { getEndpoint, serializeEndpoint } from "../../../domain/webhooks/endpoints.js";
+import { sendJson } from "../../respond.js";
+import type { RegisterRoute } from "../../router.js";
+import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
+import { endpointSchema } from "../../schemas/webhooks.js";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/webhook-endpoints/{id}",
+  tags: ["Webhook endpoints"],
+  summary: "Retrieve a webhook endpoint (without its secret)",
+  request: { params: idParam("we") },
+  responses: { 200: jsonResponse(endpointSchema, "The endpoint"), ...commonErrors },
+});
+
+export const registerRetrieveWebhookEndpoint: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => sendJson(c, 200, serializeEndpoint(await getEndpoint(deps.db, c.var.scope, c.req.valid("param").id))));

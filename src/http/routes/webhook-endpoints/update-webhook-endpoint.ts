@@ -1,0 +1,24 @@
+import { createRoute } from "@hono/zod-openapi";
+import { assertDeliverableUrl } from "../../../domain/webhooks/endpoint-url.js";
+import { updateEndpoint } from "../../../domain/webhooks/endpoints.js";
+import { runInline } from "../../idempotency.js";
+import type { RegisterRoute } from "../../router.js";
+import { idempotencyHeader, idParam, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { endpointSchema, updateEndpointBody } from "../../schemas/webhooks.js";
+
+const route = createRoute({
+  method: "patch",
+  path: "/v1/webhook-endpoints/{id}",
+  tags: ["Webhook endpoints"],
+  summary: "Update an endpoint's url, enabled_events, status, description or metadata",
+  request: { params: idParam("we"), headers: idempotencyHeader, body: jsonBody(updateEndpointBody) },
+  responses: { 200: jsonResponse(endpointSchema, "The updated endpoint"), ...writeErrors },
+});
+
+export const registerUpdateWebhookEndpoint: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => {
+    const { id } = c.req.valid("param");
+    const patch = c.req.valid("json");
+    if (patch.url !== undefined) await assertDeliverableUrl(patch.url, deps.config.WEBHOOK_ALLOW_HOSTS);
+    return runInline(c, deps, async (trx) => ({ status: 200, body: await updateEndpoint(trx, c.var.scope, id, patch) })) as never;
+  });
