@@ -35,7 +35,9 @@ export function benchEnv(port: number, extra: Record<string, string> = {}): Benc
 }
 
 export function startProcess(script: "src/bin/release.js" | "src/bin/web.js" | "jobs/main.js", env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [`${DIST}/${script}`], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] });
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service processes.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  return spawn(process.execPath, [...nodeArgs, `${DIST}/${script}`], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] });
 }
 
 export async function runRelease(env: Record<string, string>): Promise<void> {

@@ -18,6 +18,8 @@ export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"exec
   }
   // A discount created by this run waits for its payment until `expires_at`: start its timer now that
   // the create has committed.
-  if (result.outcome === "completed" && result.status === 201) await scheduleExpiry(deps, job.data.requestId);
+  if (result.outcome === "completed" && result.status === 201) await scheduleExpiry(deps, JSON.parse(result.body));
+  // The return value reaches the waiting web process with the completion notice. It is the committed
+  // response itself, so the web can answer without reading it back from Postgres.
   return result;
 }

@@ -1,5 +1,5 @@
 import type { Job } from "bullmq";
-import { expireRedemption, findExpiringRedemptionOfRequest } from "../src/domain/redemptions/expiry.js";
+import { expireRedemption } from "../src/domain/redemptions/expiry.js";
 import type { JobPayload } from "../src/queue/catalog.js";
 import { enqueue } from "../src/queue/producer.js";
 import type { WorkerDeps } from "./deps.js";
@@ -14,13 +14,15 @@ export async function expireRedemptionJob(deps: WorkerDeps, job: Job<JobPayload<
  * commit or after a rollback). Failure here is harmless: the expiry sweeper finds the redemption in
  * Postgres once it is due, so the error is logged and the create job still succeeds.
  */
-export async function scheduleExpiry(deps: WorkerDeps, requestId: string): Promise<void> {
+export async function scheduleExpiry(deps: WorkerDeps, created: { object?: string; id?: string; status?: string; expires_at?: number | null }): Promise<void> {
+  // Only a pending discount has a timer; the committed response says whether this one is.
+  if (created.object !== "redemption" || created.status !== "pending" || !created.id || !created.expires_at) return;
   try {
-    const redemption = await findExpiringRedemptionOfRequest(deps.db, requestId);
-    if (!redemption) return;
-    const delay = Math.max(0, redemption.expiresAt.getTime() - Date.now());
-    await enqueue(deps.queues, "expire-redemption", { redemptionId: redemption.id }, { jobId: `expire_${redemption.id}`, delay });
+    // `expires_at` is in whole seconds (floored); the stored instant may be up to 1 s later, and a job
+    // that ran before it would find nothing due. Aim just past it.
+    const delay = Math.max(0, (created.expires_at + 1) * 1000 - Date.now());
+    await enqueue(deps.queues, "expire-redemption", { redemptionId: created.id }, { jobId: `expire_${created.id}`, delay });
   } catch (error) {
-    deps.logger.warn({ err: error, request: requestId }, "could not schedule expiry; the sweeper will release it");
+    deps.logger.warn({ err: error, redemption: created.id }, "could not schedule expiry; the sweeper will release it");
   }
 }

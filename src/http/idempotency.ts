@@ -99,8 +99,8 @@ export async function runInWorker<N extends WorkerOperationName>(
     c.var.logger.warn({ err: error }, "enqueue failed");
     return withdrawOrAnswer(c, deps, id);
   }
-  const row = await waitForCompletion(deps, id, { redriveWhilePending: true });
-  if (row?.status === "completed") return sendStored(c, stored(row));
+  const outcome = await waitForCompletion(deps, id, { redriveWhilePending: true });
+  if (outcome.status === "completed") return sendStored(c, outcome.response);
   return withdrawOrAnswer(c, deps, id);
 }
 
@@ -116,10 +116,12 @@ const unavailable = (c: Ctx) =>
 const stored = (row: RequestRow): StoredResponse => ({ status: row.response_status!, body: row.response_body! });
 
 /**
- * Polls the request row, woken early by the job's completion notice. While the row is pending it
- * re-adds the job now and then (deduplicated by id), which recovers a job lost with Redis.
+ * Waits for the request's outcome: the completion notice usually carries the committed response; if
+ * not (lost notice, or another run committed it), the row is read from Postgres, polled with backoff.
+ * While the row is pending the job is re-added now and then (deduplicated by id), which recovers a job
+ * lost with Redis.
  */
-async function waitForCompletion(deps: AppDeps, id: string, options: { redriveWhilePending: boolean }): Promise<RequestRow | undefined> {
+async function waitForCompletion(deps: AppDeps, id: string, options: { redriveWhilePending: boolean }): Promise<Outcome> {
   const timeout = deps.config.REQUEST_TIMEOUT_MS;
   const deadline = Date.now() + timeout;
   // Re-add the job a few times within the deadline: often enough to recover a lost job before the
@@ -128,9 +130,12 @@ async function waitForCompletion(deps: AppDeps, id: string, options: { redriveWh
   let pollMs = 100;
   let nextRedrive = Date.now() + redriveEveryMs;
   for (;;) {
-    await deps.outcomes.wait(id, Math.min(pollMs, Math.max(0, deadline - Date.now())));
+    const notice = await deps.outcomes.wait(id, Math.min(pollMs, Math.max(0, deadline - Date.now())));
+    if (notice) return { status: "completed", response: notice };
     const row = await findRequest(deps.db, id);
-    if (!row || row.status === "completed" || Date.now() >= deadline) return row;
+    if (!row) return { status: "missing" };
+    if (row.status === "completed") return { status: "completed", response: stored(row) };
+    if (Date.now() >= deadline) return { status: "pending" };
     pollMs = Math.min(pollMs * 2, 1_000);
     if (options.redriveWhilePending && Date.now() >= nextRedrive) {
       nextRedrive = Date.now() + redriveEveryMs;
@@ -139,9 +144,11 @@ async function waitForCompletion(deps: AppDeps, id: string, options: { redriveWh
   }
 }
 
+type Outcome = { status: "completed"; response: StoredResponse } | { status: "pending" } | { status: "missing" };
+
 /** Another request holds (or held) this key: conflict if it was a different request, else its answer. */
 async function replayExisting(c: Ctx, deps: AppDeps, identity: RequestIdentity): Promise<Response> {
-  let row = await findRequestByKey(deps.db, identity.scope, identity.key);
+  const row = await findRequestByKey(deps.db, identity.scope, identity.key);
   if (row && !sameRequest(row, identity)) {
     throw new ApiError(
       "idempotency_conflict",
@@ -149,9 +156,10 @@ async function replayExisting(c: Ctx, deps: AppDeps, identity: RequestIdentity):
       "Idempotency-Key",
     );
   }
-  if (row?.status === "pending") row = await waitForCompletion(deps, row.id, { redriveWhilePending: false });
   if (row?.status === "completed") return sendStored(c, stored(row), true);
+  const outcome = row ? await waitForCompletion(deps, row.id, { redriveWhilePending: false }) : ({ status: "missing" } as const);
+  if (outcome.status === "completed") return sendStored(c, outcome.response, true);
   // The first request was withdrawn (503) meanwhile: nothing ran, and a retry is safe.
-  if (row === undefined) return unavailable(c);
+  if (outcome.status === "missing") return unavailable(c);
   throw new ApiError("idempotency_in_progress", "A request with this Idempotency-Key is still being processed; retry shortly.", "Idempotency-Key");
 }

@@ -55,7 +55,9 @@ describe("the debit job is safe to run more than once", () => {
     const account = await createAccount(h, 1000);
     const reward = await createReward(h);
     const id = await storePendingCreate(account.id, reward.id);
-    expect(await executePendingRequest(h.deps.db, id, settings)).toEqual({ outcome: "completed", status: 201 });
+    const first = await executePendingRequest(h.deps.db, id, settings);
+    expect(first).toMatchObject({ outcome: "completed", status: 201 });
+    expect(JSON.parse((first as { body: string }).body)).toMatchObject({ object: "redemption", status: "pending" });
     const after = await findRequest(h.deps.db, id);
     expect(await executePendingRequest(h.deps.db, id, settings)).toEqual({ outcome: "nothing_to_do" });
     expect(await findRequest(h.deps.db, id)).toEqual(after);

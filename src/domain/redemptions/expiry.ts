@@ -33,15 +33,3 @@ export async function findExpiredRedemptionIds(db: Db, limit: number): Promise<s
     .execute();
   return rows.map((row) => row.id);
 }
-
-/** The redemption a completed create request produced, when it waits for a payment (has a timer). */
-export async function findExpiringRedemptionOfRequest(db: Db, requestId: string): Promise<{ id: string; expiresAt: Date } | undefined> {
-  const row = await db
-    .selectFrom("redemptions")
-    .select(["id", "expires_at"])
-    .where("idempotency_id", "=", requestId)
-    .where("status", "=", "pending")
-    .where("expires_at", "is not", null)
-    .executeTakeFirst();
-  return row ? { id: row.id, expiresAt: row.expires_at! } : undefined;
-}

@@ -4,7 +4,8 @@ import { completeRequest, runInSavepoint } from "./requests.js";
 import { isWorkerOperation, WORKER_OPERATIONS } from "./operations.js";
 
 export type ExecutionOutcome =
-  | { outcome: "completed"; status: number }
+  /** `body` is the stored response, byte for byte: what the web process answers with. */
+  | { outcome: "completed"; status: number; body: string }
   /** Already completed, or withdrawn by the web process (timed out, 503): a rerun changes nothing. */
   | { outcome: "nothing_to_do" }
   | { outcome: "unknown_operation"; operation: string | null };
@@ -30,6 +31,6 @@ export async function executePendingRequest(
       operation(trx, scope, row.params as never, { idempotencyId: row.id, pendingTtlSeconds: settings.pendingTtlSeconds }),
     );
     await completeRequest(trx, row.id, response);
-    return { outcome: "completed", status: response.status };
+    return { outcome: "completed", status: response.status, body: response.body };
   });
 }
