@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import type { Insertable, Selectable } from "kysely";
 import type { Db, Scope, Trx } from "../../db/database.js";
 import type { Metadata } from "../../db/tables/account.table.js";
 import type { PointsTransactionTable, PointsTransactionType } from "../../db/tables/points-transaction.table.js";
@@ -46,6 +46,15 @@ export interface PointsEntry {
  * a closed account: the member is owed them whatever the account's state.
  */
 export async function postPointsEntry(trx: Trx, scope: Scope, entry: PointsEntry): Promise<PointsTransactionRow> {
+  const balanceAfter = await moveBalance(trx, scope, entry);
+  return trx.insertInto("points_transactions").values(ledgerRow(scope, entry, balanceAfter)).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * The balance half of a ledger entry: the conditional UPDATE, returning the new balance. The caller
+ * must insert `ledgerRow(...)` in the same transaction (the create path folds it into one statement).
+ */
+export async function moveBalance(trx: Trx, scope: Scope, entry: PointsEntry): Promise<number> {
   const { amount } = entry;
   const needsActive = entry.type === "earn" || amount < 0;
   let update = trx
@@ -72,22 +81,22 @@ export async function postPointsEntry(trx: Trx, scope: Scope, entry: PointsEntry
     );
   }
 
-  return trx
-    .insertInto("points_transactions")
-    .values({
-      id: newId("pointsTransaction"),
-      merchant_id: scope.merchantId,
-      livemode: scope.livemode,
-      account_id: entry.accountId,
-      type: entry.type,
-      amount,
-      balance_after: updated.balance,
-      reason: entry.reason,
-      redemption_id: entry.redemptionId ?? null,
-      metadata: JSON.stringify(entry.metadata ?? {}),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updated.balance;
+}
+
+export function ledgerRow(scope: Scope, entry: PointsEntry, balanceAfter: number, id = newId("pointsTransaction")): Insertable<PointsTransactionTable> {
+  return {
+    id,
+    merchant_id: scope.merchantId,
+    livemode: scope.livemode,
+    account_id: entry.accountId,
+    type: entry.type,
+    amount: entry.amount,
+    balance_after: balanceAfter,
+    reason: entry.reason,
+    redemption_id: entry.redemptionId ?? null,
+    metadata: JSON.stringify(entry.metadata ?? {}),
+  };
 }
 
 /** REST award/deduction: positive amounts are `earn`, negative ones `adjustment`. */
