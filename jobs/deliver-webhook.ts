@@ -1,5 +1,6 @@
 import { DelayedError, type Job } from "bullmq";
-import { claimDelivery, recordAttempt } from "../src/domain/webhooks/deliveries.js";
+import { claimDelivery, recordAttempt, releaseLease, type ClaimedDelivery } from "../src/domain/webhooks/deliveries.js";
+import { acquireEndpointSlot, releaseEndpointSlot } from "../src/queue/endpoint-slots.js";
 import { deliveryJobId } from "../src/domain/webhooks/relay.js";
 import type { JobPayload } from "../src/queue/catalog.js";
 import { enqueue } from "../src/queue/producer.js";
@@ -18,22 +19,35 @@ const LEASE_MARGIN_MS = 30_000;
  */
 export async function deliverWebhook(deps: WorkerDeps, job: Job<JobPayload<"deliver-webhook">>, token?: string) {
   const { config } = deps;
-  const claim = await claimDelivery(deps.db, job.data.deliveryId, {
-    now: new Date(),
-    leaseMs: config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS,
-    maxInFlight: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
-    secretKey: config.WEBHOOK_SECRET_KEY,
-  });
-  if (claim.outcome === "not_due" || claim.outcome === "endpoint_busy") {
-    // Back to the delayed set without holding a worker slot: the rest of the pool keeps flowing while
-    // a slow endpoint works through its own in-flight sends. Not counted as a failed job attempt.
-    const at = claim.outcome === "not_due" ? claim.at.getTime() : Date.now() + 200 + Math.floor(Math.random() * 800);
-    await job.moveToDelayed(at, token);
-    throw new DelayedError();
-  }
+  const leaseMs = config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS;
+  const claim = await claimDelivery(deps.db, job.data.deliveryId, { now: new Date(), leaseMs, secretKey: config.WEBHOOK_SECRET_KEY });
+  if (claim.outcome === "not_due") return backToDelayed(job, claim.at.getTime(), token);
   if (claim.outcome !== "claimed") return { outcome: claim.outcome };
 
   const delivery = claim.delivery;
+  const holder = `${delivery.id}:${delivery.attempts}`;
+  const slot = { cap: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, leaseMs };
+  if (!(await acquireEndpointSlot(deps.redis, config.QUEUE_PREFIX, delivery.endpointId, holder, slot))) {
+    // The endpoint already has its maximum of sends in flight: give the lease back and come back
+    // shortly, without holding a worker slot — the rest of the pool keeps flowing.
+    await releaseLease(deps.db, delivery.id, delivery.attempts);
+    return backToDelayed(job, Date.now() + 50 + Math.floor(Math.random() * 200), token);
+  }
+  try {
+    return await sendAndRecord(deps, job, delivery);
+  } finally {
+    await releaseEndpointSlot(deps.redis, config.QUEUE_PREFIX, delivery.endpointId, holder).catch(() => {});
+  }
+}
+
+/** Not counted as a failed job attempt: the job sleeps in BullMQ's delayed set until `at`. */
+async function backToDelayed(job: Job, at: number, token?: string): Promise<never> {
+  await job.moveToDelayed(at, token);
+  throw new DelayedError();
+}
+
+async function sendAndRecord(deps: WorkerDeps, job: Job, delivery: ClaimedDelivery) {
+  const { config } = deps;
   // Same webhook-id (the event id) on every attempt and redelivery; a fresh timestamp per attempt.
   const headers = signWebhook(delivery.secrets, delivery.eventId, new Date(), delivery.payload);
   const result = await sendWebhook(deps.webhooks.dispatcher, deps.webhooks.allow, {
