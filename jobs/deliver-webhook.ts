@@ -4,6 +4,7 @@ import { acquireEndpointSlot, releaseEndpointSlot } from "../src/queue/endpoint-
 import { deliveryJobId } from "../src/domain/webhooks/relay.js";
 import type { JobPayload } from "../src/queue/catalog.js";
 import { enqueue } from "../src/queue/producer.js";
+import { countAttempt } from "../src/webhooks/attempt-counts.js";
 import { sendWebhook } from "../src/webhooks/sender.js";
 import { signWebhook } from "../src/webhooks/standard-webhooks.js";
 import type { WorkerDeps } from "./deps.js";
@@ -57,8 +58,9 @@ async function sendAndRecord(deps: WorkerDeps, job: Job, delivery: ClaimedDelive
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
   });
   const recorded = await recordAttempt(deps.db, delivery, result, { now: new Date(), schedule: config.WEBHOOK_RETRY_SCHEDULE });
+  if (recorded.recorded) await countAttempt(deps.redis, config.QUEUE_PREFIX, result.error);
   deps.logger.info(
-    { job_id: job.id, delivery: delivery.id, event: delivery.eventId, endpoint: delivery.endpointId, attempt: recorded.attempts, status_code: result.statusCode, error: result.error, ms: result.durationMs, outcome: recorded.status },
+    { delivery: delivery.id, event: delivery.eventId, endpoint: delivery.endpointId, attempt: recorded.attempts, status_code: result.statusCode, error: result.error, ms: result.durationMs, outcome: recorded.status },
     "webhook attempt",
   );
   if (recorded.recorded && recorded.status === "pending" && recorded.nextAttemptAt) {

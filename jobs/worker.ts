@@ -18,7 +18,8 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
       async (job, token) => {
         const handler = (JOB_HANDLERS as Record<string, JobHandler>)[job.name];
         if (!handler) throw new Error(`no handler for job ${job.name}`);
-        return handler(deps, job, token);
+        // Every line a handler logs names its job, so one job's story can be read out of the stream.
+        return handler({ ...deps, logger: deps.logger.child({ job_id: job.id, job: job.name, queue: name }) }, job, token);
       },
       {
         connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null },

@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import * as createCoreTables from "./2026_11_25_000100_create_core_tables.js";
 import * as createInboundWebhooks from "./2026_11_25_000200_create_inbound_webhooks.js";
 import * as createWebhookEndpoints from "./2026_11_25_000300_create_webhook_endpoints.js";
+import * as createTestPayments from "./2026_11_25_000400_create_test_payments.js";
 
 /**
  * Every migration, by name (applied in name order). A static list rather than a folder scan, so the
@@ -11,4 +12,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_25_000100_create_core_tables": createCoreTables,
   "2026_11_25_000200_create_inbound_webhooks": createInboundWebhooks,
   "2026_11_25_000300_create_webhook_endpoints": createWebhookEndpoints,
+  "2026_11_25_000400_create_test_payments": createTestPayments,
 };

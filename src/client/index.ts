@@ -2,14 +2,27 @@ import { verifyWebhook } from "../webhooks/standard-webhooks.js";
 import { HttpClient, type ClientOptions, type RequestOptions } from "./http.js";
 import { pagedList, type PagedList } from "./pagination.js";
 import type {
+  DeletedWebhookEndpoint,
+  Event,
+  EventRedeliverParams,
+  EventRedelivery,
   ListParams,
   LoyaltyAccount,
   PointsTransaction,
   Redemption,
   RedemptionCreateParams,
+  RedemptionFulfillParams,
+  RedemptionReverseParams,
   Reward,
   RewardCreateParams,
   RewardUpdateParams,
+  TestPayment,
+  TestPaymentCreateParams,
+  WebhookAttempt,
+  WebhookEndpoint,
+  WebhookEndpointCreateParams,
+  WebhookEndpointUpdateParams,
+  WebhookEndpointWithSecret,
 } from "./types.js";
 
 export * from "./errors.js";
@@ -65,6 +78,51 @@ export class Client {
       retrieve: (id: string) => this.http.request<Redemption>("GET", `/v1/loyalty/redemptions/${enc(id)}`),
       list: (params: ListParams & { account?: string; status?: Redemption["status"]; reward?: string; code?: string } = {}) =>
         this.list<Redemption>("/v1/loyalty/redemptions", params),
+      /** fulfillment_pending → fulfilled (a free product was shipped). */
+      fulfill: (id: string, params: RedemptionFulfillParams, options?: RequestOptions) =>
+        this.http.request<Redemption>("POST", `/v1/loyalty/redemptions/${enc(id)}/fulfill`, params, undefined, options),
+      /** Returns the points and voids the artifact; an applied discount is refused (`redemption_already_applied`). */
+      reverse: (id: string, params: RedemptionReverseParams, options?: RequestOptions) =>
+        this.http.request<Redemption>("POST", `/v1/loyalty/redemptions/${enc(id)}/reverse`, params, undefined, options),
+      /** pending → released (e.g. an abandoned cart); returns the points. */
+      release: (id: string, options?: RequestOptions) =>
+        this.http.request<Redemption>("POST", `/v1/loyalty/redemptions/${enc(id)}/release`, {}, undefined, options),
+    },
+  };
+
+  readonly webhookEndpoints = {
+    /** The answer carries `secret`, shown this once (and on a retry with the same idempotency key). */
+    create: (params: WebhookEndpointCreateParams, options?: RequestOptions) =>
+      this.http.request<WebhookEndpointWithSecret>("POST", "/v1/webhook-endpoints", params, undefined, options),
+    retrieve: (id: string) => this.http.request<WebhookEndpoint>("GET", `/v1/webhook-endpoints/${enc(id)}`),
+    list: (params: ListParams = {}) => this.list<WebhookEndpoint>("/v1/webhook-endpoints", params),
+    update: (id: string, params: WebhookEndpointUpdateParams, options?: RequestOptions) =>
+      this.http.request<WebhookEndpoint>("PATCH", `/v1/webhook-endpoints/${enc(id)}`, params, undefined, options),
+    del: (id: string, options?: RequestOptions) =>
+      this.http.request<DeletedWebhookEndpoint>("DELETE", `/v1/webhook-endpoints/${enc(id)}`, undefined, undefined, options),
+    /** The old secret keeps signing alongside the new one for 24 h, so receivers can switch over. */
+    rotateSecret: (id: string, options?: RequestOptions) =>
+      this.http.request<WebhookEndpointWithSecret>("POST", `/v1/webhook-endpoints/${enc(id)}/rotate-secret`, undefined, undefined, options),
+    attempts: (id: string, params: ListParams & { event?: string } = {}) => this.list<WebhookAttempt>(`/v1/webhook-endpoints/${enc(id)}/attempts`, params),
+  };
+
+  readonly events = {
+    list: (params: ListParams & { type?: Event["type"] } = {}) => this.list<Event>("/v1/events", params),
+    retrieve: (id: string) => this.http.request<Event>("GET", `/v1/events/${enc(id)}`),
+    /** Sends the event again to one endpoint, or to every subscribed enabled endpoint. */
+    redeliver: (id: string, params: EventRedeliverParams = {}, options?: RequestOptions) =>
+      this.http.request<EventRedelivery>("POST", `/v1/events/${enc(id)}/redeliver`, params, undefined, options),
+  };
+
+  /** The sandbox (test keys only; live keys get 404). */
+  readonly testHelpers = {
+    payments: {
+      /** Plays the payment provider; the discounted redemptions settle shortly after this resolves. */
+      create: (params: TestPaymentCreateParams, options?: RequestOptions) =>
+        this.http.request<TestPayment>("POST", "/v1/test/payments", params, undefined, options),
+      /** A payment that requires authentication expires; its redemptions are released. */
+      expire: (id: string, options?: RequestOptions) =>
+        this.http.request<TestPayment>("POST", `/v1/test/payments/${enc(id)}/expire`, undefined, undefined, options),
     },
   };
 

@@ -7,6 +7,7 @@ import type { ApiKeyTable, InboundSecretTable, MerchantTable } from "./tables/me
 import type { PointsTransactionTable } from "./tables/points-transaction.table.js";
 import type { RedemptionTable } from "./tables/redemption.table.js";
 import type { RewardTable } from "./tables/reward.table.js";
+import type { TestPaymentTable } from "./tables/test-payment.table.js";
 import type { WebhookAttemptTable, WebhookDeliveryTable } from "./tables/webhook-delivery.table.js";
 import type { WebhookEndpointSecretTable, WebhookEndpointTable } from "./tables/webhook-endpoint.table.js";
 
@@ -25,6 +26,7 @@ export interface Database {
   webhook_endpoint_secrets: WebhookEndpointSecretTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
+  test_payments: TestPaymentTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { AuthenticationError, Client, ConnectionError, InvalidRequestError } from "../../src/client/index.js";
+import { AuthenticationError, Client, ConnectionError, InvalidRequestError, type Redemption } from "../../src/client/index.js";
 import { signWebhook } from "../../src/webhooks/standard-webhooks.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { listen } from "../helpers/listen.js";
+import { Receiver, waitFor } from "../helpers/receiver.js";
+import { WEBHOOK_TEST_CONFIG } from "../helpers/webhooks.js";
 
 let h: Harness;
 let server: Awaited<ReturnType<typeof listen>>;
 let client: Client;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness(WEBHOOK_TEST_CONFIG);
   server = await listen(h.app.fetch);
   client = new Client({ secretKey: h.merchant.secret_key_test, baseUrl: server.url });
 });
@@ -85,5 +87,87 @@ describe("typed client over the wire", () => {
     const headers = signWebhook([secret], "evt_1", new Date(), body);
     expect(client.webhooks.verify(body, headers as unknown as Record<string, string>, secret).id).toBe("evt_1");
     expect(() => client.webhooks.verify(body.replace("applied", "released"), headers as unknown as Record<string, string>, secret)).toThrow(/verification failed/);
+  });
+
+  test("redemptions: fulfill, reverse and release", async () => {
+    const account = await client.loyalty.accounts.create({});
+    await client.loyalty.transactions.create({ account: account.id, amount: 5000, reason: "welcome" });
+    const item = await client.loyalty.rewards.create({ name: "Tote", type: "free_product", cost: 1000, value: { product: "tote" } });
+    const discount = await client.loyalty.rewards.create({ name: "5 off", type: "discount_amount", cost: 500, value: { amount: 500, currency: "EUR" } });
+    const shipping = { name: "Mira Olsen", line1: "Storgata 12", city: "Oslo", postal_code: "0155", country: "NO" };
+
+    const shipped = await client.loyalty.redemptions.create({ account: account.id, reward: item.id, shipping });
+    const fulfilled = await client.loyalty.redemptions.fulfill(shipped.id, { tracking: "TRK1", carrier: "posten" });
+    expect(fulfilled).toMatchObject({ status: "fulfilled", fulfillment: { tracking: "TRK1", carrier: "posten" } });
+    const reversed = await client.loyalty.redemptions.reverse(shipped.id, { reason: "item_returned" });
+    expect(reversed).toMatchObject({ status: "reversed", reversal: { reason: "item_returned" } });
+
+    const pending = await client.loyalty.redemptions.create({ account: account.id, reward: discount.id });
+    expect((await client.loyalty.redemptions.release(pending.id)).status).toBe("released");
+    expect((await client.loyalty.accounts.retrieve(account.id)).balance).toBe(5000);
+    const refused = await client.loyalty.redemptions.release(pending.id).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ statusCode: 422, code: "invalid_state_transition" });
+  });
+
+  test("webhook endpoints and events: create, retrieve, list, update, rotate, attempts, redeliver, delete", async () => {
+    const receiver = await Receiver.start();
+    try {
+      const endpoint = await client.webhookEndpoints.create({ url: receiver.url(), enabled_events: ["*"], description: "client test" });
+      expect(endpoint.secret).toMatch(/^whsec_/);
+      receiver.secrets = [endpoint.secret];
+      expect((await client.webhookEndpoints.retrieve(endpoint.id)).url).toBe(receiver.url());
+      expect((await client.webhookEndpoints.list()).data.map((e) => e.id)).toContain(endpoint.id);
+      expect((await client.webhookEndpoints.update(endpoint.id, { description: "renamed" })).description).toBe("renamed");
+
+      const account = await client.loyalty.accounts.create({});
+      await client.loyalty.transactions.create({ account: account.id, amount: 1000, reason: "welcome" });
+      const reward = await client.loyalty.rewards.create({ name: "credit", type: "store_credit", cost: 100, value: { amount: 100, currency: "EUR" } });
+      const redemption = await client.loyalty.redemptions.create({ account: account.id, reward: reward.id });
+      const events = await client.events.list({ type: "loyalty.redemption.created" });
+      const created = events.data.find((event) => event.data.object.id === redemption.id)!;
+      expect(created).toBeDefined();
+      expect((await client.events.retrieve(created.id)).data.object.id).toBe(redemption.id);
+
+      expect(await waitFor(() => receiver.received.some((r) => JSON.parse(r.body).id === created.id && r.verifiedWith.length === 1))).toBe(true);
+      expect(await waitFor(async () => (await client.webhookEndpoints.attempts(endpoint.id, { event: created.id })).data.length === 1)).toBe(true);
+      const [attempt] = (await client.webhookEndpoints.attempts(endpoint.id, { event: created.id })).data;
+      expect(attempt).toMatchObject({ event: created.id, endpoint: endpoint.id, status_code: 200, error: null });
+
+      const rotated = await client.webhookEndpoints.rotateSecret(endpoint.id);
+      expect(rotated.secret).not.toBe(endpoint.secret);
+      receiver.secrets = [rotated.secret];
+      const redelivery = await client.events.redeliver(created.id, { endpoint: endpoint.id });
+      expect(redelivery).toMatchObject({ object: "event_redelivery", event: created.id, endpoints: [endpoint.id] });
+      // Signed with both secrets during the overlap: the new one verifies the redelivery.
+      expect(await waitFor(() => receiver.received.filter((r) => JSON.parse(r.body).id === created.id && r.verifiedWith.length === 1).length === 2)).toBe(true);
+
+      expect(await client.webhookEndpoints.del(endpoint.id)).toEqual({ id: endpoint.id, object: "webhook_endpoint", deleted: true });
+      await expect(client.webhookEndpoints.retrieve(endpoint.id)).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test("testHelpers.payments: create applies the discount; expire releases a payment awaiting authentication", async () => {
+    const account = await client.loyalty.accounts.create({});
+    await client.loyalty.transactions.create({ account: account.id, amount: 1000, reason: "welcome" });
+    const reward = await client.loyalty.rewards.create({ name: "5 off", type: "discount_amount", cost: 500, value: { amount: 500, currency: "EUR" } });
+    const status = async (id: string, want: Redemption["status"]) =>
+      waitFor(async () => (await client.loyalty.redemptions.retrieve(id)).status === want);
+
+    const first = await client.loyalty.redemptions.create({ account: account.id, reward: reward.id });
+    const payment = await client.testHelpers.payments.create({ amount: 2999, currency: "EUR", card: { number: "4242 4242 4242 4242" }, discounts: [{ redemption: first.id }] });
+    expect(payment).toMatchObject({ object: "payment", amount_charged: 2499, status: "completed" });
+    expect(await status(first.id, "applied")).toBe(true);
+
+    const second = await client.loyalty.redemptions.create({ account: account.id, reward: reward.id });
+    const waiting = await client.testHelpers.payments.create({ amount: 2999, currency: "EUR", card: { number: "4000000000003220" }, discounts: [{ redemption: second.id }] });
+    expect(waiting.status).toBe("requires_authentication");
+    expect((await client.testHelpers.payments.expire(waiting.id)).status).toBe("expired");
+    expect(await status(second.id, "released")).toBe(true);
+    expect((await client.loyalty.accounts.retrieve(account.id)).balance).toBe(500);
+
+    const live = new Client({ secretKey: h.merchant.secret_key_live, baseUrl: server.url });
+    await expect(live.testHelpers.payments.create({ amount: 100, currency: "EUR", card: { number: "4242424242424242" } })).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -1,6 +1,10 @@
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startWorkers } from "../../jobs/worker.js";
 import { createAccount, createReward } from "../helpers/factories.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
+import { Receiver } from "../helpers/receiver.js";
+import { newTenant, redeem, registerEndpoint, settledDelivery, WEBHOOK_TEST_CONFIG } from "../helpers/webhooks.js";
 
 const TOKEN = "operator-token-0123456789";
 let open: Harness;
@@ -30,6 +34,42 @@ describe("/metrics", () => {
     expect((await guarded.api("GET", "/metrics", { key: null })).status).toBe(401);
     expect((await guarded.api("GET", "/metrics", { key: "wrong-token-wrong-token" })).status).toBe(401);
     expect((await guarded.api("GET", "/metrics", { key: TOKEN })).status).toBe(200);
+  });
+});
+
+describe("outbound deliveries in /metrics, and job logs", () => {
+  test("attempts are counted by outcome and error class; every line a job logs carries its job id", async () => {
+    const h = await startHarness(WEBHOOK_TEST_CONFIG, { workers: false });
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const running = startWorkers({ ...h.workerDeps, logger }, { sweepers: false });
+    const [ok, broken] = await Promise.all([Receiver.start(), Receiver.start()]);
+    broken.reply = () => ({ status: 500 });
+    try {
+      const tenant = await newTenant(h);
+      const good = await registerEndpoint(h, tenant.secret_key_test, ok);
+      const bad = await registerEndpoint(h, tenant.secret_key_test, broken);
+      const { event } = await redeem(h, tenant.secret_key_test);
+      expect((await settledDelivery(h, event, good.id)).status).toBe("succeeded");
+      expect((await settledDelivery(h, event, bad.id)).status).toBe("failed");
+
+      // The counts match the attempts log in Postgres, attempt for attempt.
+      const failedAttempts = await h.deps.db.selectFrom("webhook_attempts").select("id").where("endpoint_id", "=", bad.id).where("error", "=", "http_status").execute();
+      expect(failedAttempts.length).toBe(4);
+      const metrics = (await h.api("GET", "/metrics", { key: null })).text;
+      expect(metrics).toContain('webhook_delivery_attempts_total{outcome="succeeded",error=""} 1');
+      expect(metrics).toContain(`webhook_delivery_attempts_total{outcome="failed",error="http_status"} ${failedAttempts.length}`);
+
+      const attemptLines = lines.filter((line) => line.msg === "webhook attempt");
+      expect(attemptLines.length).toBe(5);
+      for (const line of attemptLines) expect(line).toMatchObject({ job_id: expect.stringMatching(/\S/), job: "deliver-webhook", queue: expect.any(String) });
+      const jobIds = await h.deps.queues.deliveries.getJobs(["completed"]).then((jobs) => jobs.map((job) => job.id));
+      expect(jobIds).toContain(attemptLines[0]!.job_id);
+    } finally {
+      await running.close();
+      await Promise.all([ok.close(), broken.close()]);
+      await h.close();
+    }
   });
 });
 

@@ -1,10 +1,10 @@
 import { sql } from "kysely";
-import type { Db, Trx } from "../../db/database.js";
+import type { Db, Executor, Trx } from "../../db/database.js";
 import type { InboundResult, InboundSource } from "../../db/tables/inbound-webhook.table.js";
 import { newId } from "../../ids.js";
 
 /** Secrets valid now for this merchant and source (several during a rotation; none for an unknown merchant). */
-export async function findInboundSecrets(db: Db, merchantId: string, source: InboundSource): Promise<string[]> {
+export async function findInboundSecrets(db: Executor, merchantId: string, source: InboundSource): Promise<string[]> {
   const rows = await db
     .selectFrom("inbound_secrets")
     .select("secret")
@@ -29,7 +29,7 @@ export interface ReceivedWebhook {
  * Stores a verified webhook. A redelivery (same merchant, source and webhook-id) inserts nothing and
  * returns the row already stored: concurrent duplicates race on the unique key, and exactly one wins.
  */
-export async function storeInboundWebhook(db: Db, webhook: ReceivedWebhook): Promise<{ id: string; duplicate: boolean }> {
+export async function storeInboundWebhook(db: Executor, webhook: ReceivedWebhook): Promise<{ id: string; duplicate: boolean }> {
   const inserted = await db
     .insertInto("inbound_webhooks")
     .values({

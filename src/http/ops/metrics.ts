@@ -1,7 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
+import type { Redis } from "ioredis";
 import type { Queues } from "../../queue/producer.js";
+import { readAttemptCounts } from "../../webhooks/attempt-counts.js";
 import type { AppEnv } from "../env.js";
 
 /**
@@ -18,7 +20,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(queues: Queues) {
+  constructor(queues: Queues, redis: Redis, queuePrefix: string) {
     collectDefaultMetrics({ register: this.registry });
     const depth = new Gauge({
       name: "queue_jobs",
@@ -45,6 +47,16 @@ export class Metrics {
             jobs.inc({ queue: queue.name, outcome }, meta.count);
           }
         }
+      },
+    });
+    const attempts = new Counter({
+      name: "webhook_delivery_attempts_total",
+      help: "Outbound webhook HTTP attempts by outcome (succeeded, failed) and error class (timeout, connect, dns, tls, http_status, ssrf_blocked), as counted by the workers",
+      labelNames: ["outcome", "error"] as const,
+      registers: [this.registry],
+      async collect() {
+        attempts.reset();
+        for (const { outcome, error, count } of await readAttemptCounts(redis, queuePrefix)) attempts.inc({ outcome, error }, count);
       },
     });
   }

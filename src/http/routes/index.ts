@@ -16,6 +16,9 @@ import { registerCreateReward } from "./rewards/create-reward.js";
 import { registerListRewards } from "./rewards/list-rewards.js";
 import { registerRetrieveReward } from "./rewards/retrieve-reward.js";
 import { registerUpdateReward } from "./rewards/update-reward.js";
+import { registerCreateTestPayment } from "./test-payments/create-test-payment.js";
+import { registerExpireTestPayment } from "./test-payments/expire-test-payment.js";
+import { registerTestModeOnly } from "./test-payments/test-mode-only.js";
 import { registerCreateTransaction } from "./transactions/create-transaction.js";
 import { registerListTransactions } from "./transactions/list-transactions.js";
 import { registerCreateWebhookEndpoint } from "./webhook-endpoints/create-webhook-endpoint.js";
@@ -54,4 +57,7 @@ export const API_ROUTES: RegisterRoute[] = [
   registerListEvents,
   registerRetrieveEvent,
   registerRedeliverEvent,
+  registerTestModeOnly,
+  registerCreateTestPayment,
+  registerExpireTestPayment,
 ];

@@ -1,0 +1,66 @@
+import type { Executor } from "../../db/database.js";
+import type { InboundSource } from "../../db/tables/inbound-webhook.table.js";
+import { ApiError } from "../../errors.js";
+import { verifyWebhook } from "../../webhooks/standard-webhooks.js";
+import { findInboundSecrets, storeInboundWebhook } from "./inbox.js";
+
+export interface InboundDelivery {
+  merchantId: string;
+  source: InboundSource;
+  /** The body exactly as sent (UTF-8): a re-serialised body would not verify. */
+  rawBody: string;
+  headers: Record<string, string | undefined>;
+}
+
+export type AcceptResult =
+  | { ok: true; id: string; duplicate: boolean }
+  | { ok: false; reason: string };
+
+/**
+ * Verifies and stores one inbound webhook: the single door every payment or warehouse event comes
+ * through, whether it arrived over HTTP or from the sandbox provider. Works on the pool or inside a
+ * transaction (the sandbox stores its events in the transaction that records the payment). A bad
+ * signature is a value (the caller answers 401 and logs the reason); a malformed body throws 400.
+ * The caller enqueues processing once the row is committed.
+ */
+export async function acceptInboundWebhook(db: Executor, delivery: InboundDelivery): Promise<AcceptResult> {
+  const { merchantId, source, rawBody } = delivery;
+  const secrets = merchantId.length <= 64 ? await findInboundSecrets(db, merchantId, source) : [];
+  const verified = verifyWebhook(secrets, rawBody, delivery.headers);
+  if (!verified.ok) return verified;
+
+  const envelope = parseEnvelope(rawBody);
+  const webhookId = verified.messageId;
+  if (webhookId.length > 255) throw new ApiError("parameter_invalid", "webhook-id is longer than 255 characters.", "webhook-id");
+  const stored = await storeInboundWebhook(db, {
+    merchantId,
+    source,
+    webhookId,
+    eventType: envelope.type,
+    livemode: envelope.livemode,
+    payload: rawBody,
+  });
+  return { ok: true, ...stored };
+}
+
+/**
+ * The envelope must be a JSON object with a string `type`; anything else cannot be processed and is
+ * refused (400) rather than stored. `livemode` absent counts as test mode: a live redemption is only
+ * ever touched by an event that says it is live.
+ */
+function parseEnvelope(rawBody: string): { type: string; livemode: boolean } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody);
+  } catch {
+    throw new ApiError("body_invalid", "The webhook body is not valid JSON.");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ApiError("body_invalid", "The webhook body must be a JSON object.");
+  }
+  const { type, livemode } = parsed as { type?: unknown; livemode?: unknown };
+  if (typeof type !== "string" || type.length === 0 || type.length > 200) {
+    throw new ApiError("body_invalid", "The webhook body needs a string `type`.");
+  }
+  return { type, livemode: livemode === true };
+}

@@ -1,0 +1,33 @@
+import { createRoute } from "@hono/zod-openapi";
+import { createTestPayment } from "../../../domain/sandbox/test-payments.js";
+import { runInline } from "../../idempotency.js";
+import type { RegisterRoute } from "../../router.js";
+import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { createTestPaymentBody, testPaymentSchema } from "../../schemas/test-payments.js";
+import { enqueueInboundProcessing } from "../webhooks/receive-inbound-webhook.js";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/test/payments",
+  tags: ["Sandbox"],
+  summary: "Create a sandbox payment (test keys only) that applies discounts and sends signed payment events",
+  description:
+    "Plays the payment provider: applies the discounts, answers with the payment, and sends its signed `payment.*` events into the inbound webhook pipeline. " +
+    "The redemptions settle asynchronously, shortly after this response (`applied` for a completed payment, `released` for a failed one): poll the redemption or listen for `loyalty.redemption.*` events. Live keys get 404.",
+  request: { headers: idempotencyHeader, body: jsonBody(createTestPaymentBody) },
+  responses: { 201: jsonResponse(testPaymentSchema, "The payment, in its final sandbox status"), ...writeErrors },
+});
+
+export const registerCreateTestPayment: RegisterRoute = (app, deps) =>
+  app.openapi(route, async (c) => {
+    const input = c.req.valid("json");
+    // Set only by a run that commits (a refusal rolls back to the savepoint and stores the error).
+    let inboxIds: string[] = [];
+    const response = await runInline(c, deps, async (trx) => {
+      const created = await createTestPayment(trx, c.var.scope, input);
+      inboxIds = created.inboxIds;
+      return { status: 201, body: created.payment };
+    });
+    await enqueueInboundProcessing(deps, c.var.logger, inboxIds);
+    return response as never;
+  });
