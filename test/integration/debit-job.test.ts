@@ -102,7 +102,10 @@ describe("recovery when the queue fails", () => {
       expect(res.body.error).toMatchObject({ type: "api_error", code: "service_unavailable" });
       expect(res.headers.get("retry-after")).toBe("1");
     } finally {
-      await h.deps.redis.connect();
+      // Something (BullMQ) may already be reconnecting the shared connection; either way, wait for it.
+      const redis = h.deps.redis;
+      if (redis.status === "end") await redis.connect();
+      else if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
     }
     const rows = await h.deps.db.selectFrom("idempotency_keys").select("id").where("key", "=", "redis-down").execute();
     expect(rows).toEqual([]);
