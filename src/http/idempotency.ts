@@ -127,7 +127,9 @@ async function waitForCompletion(deps: AppDeps, id: string, options: { redriveWh
   // Re-add the job a few times within the deadline: often enough to recover a lost job before the
   // client is answered 503, rarely enough to cost nothing when the queue is merely busy.
   const redriveEveryMs = Math.min(2_000, Math.max(200, timeout / 4));
-  let pollMs = 100;
+  // The notice is the normal path; polling is the fallback for a lost one. Polling early would add a
+  // query per waiting request exactly when the system is busiest (and notices are merely slow).
+  let pollMs = Math.min(500, Math.max(50, timeout / 8));
   let nextRedrive = Date.now() + redriveEveryMs;
   for (;;) {
     const notice = await deps.outcomes.wait(id, Math.min(pollMs, Math.max(0, deadline - Date.now())));
