@@ -129,7 +129,7 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     const loadMs = Date.now() - loadStarted;
     log(`chaos: load stopped after ${(loadMs / 1000).toFixed(1)} s; draining`);
 
-    const drain = await waitDrained(db, profile.drainTimeoutMs);
+    const drain = await waitDrained(db, profile.drainTimeoutMs, log);
     const verdict = await verify(db, merchant.merchant, load.record, receiverOk);
     if (!drain.drained) verdict.problems.push(`did not drain within ${profile.drainTimeoutMs} ms: ${JSON.stringify(drain.last)}`);
     const unexpectedExits = Object.fromEntries(fleet.processes.map((p) => [p.name, p.unexpectedExits.length]));

@@ -13,12 +13,17 @@ export async function backlog(db: Db) {
   return rows[0]!;
 }
 
-export async function waitDrained(db: Db, timeoutMs: number): Promise<{ drained: boolean; ms: number; last: Awaited<ReturnType<typeof backlog>> | null }> {
+export async function waitDrained(db: Db, timeoutMs: number, log: (line: string) => void = () => {}): Promise<{ drained: boolean; ms: number; last: Awaited<ReturnType<typeof backlog>> | null }> {
   const started = Date.now();
   let last = null;
+  let nextLog = started;
   while (Date.now() - started < timeoutMs) {
     last = await backlog(db).catch(() => null);
     if (last && Object.values(last).every((count) => count === 0)) return { drained: true, ms: Date.now() - started, last };
+    if (Date.now() >= nextLog) {
+      nextLog = Date.now() + 5_000;
+      log(`chaos: backlog at +${((Date.now() - started) / 1000).toFixed(0)} s ${JSON.stringify(last)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return { drained: false, ms: Date.now() - started, last };
