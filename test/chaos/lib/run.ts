@@ -23,7 +23,7 @@ export interface ChaosProfile {
 
 export const PROFILES: Record<"short" | "long", ChaosProfile> = {
   short: { name: "short", loadMs: 22_000, clients: 6, workers: 2, faultEveryMs: [3_000, 5_000], drainTimeoutMs: 40_000 },
-  long: { name: "long", loadMs: 180_000, clients: 10, workers: 3, faultEveryMs: [3_000, 8_000], drainTimeoutMs: 120_000 },
+  long: { name: "long", loadMs: 150_000, clients: 8, workers: 3, faultEveryMs: [3_000, 8_000], drainTimeoutMs: 240_000 },
 };
 
 type FaultKind = "kill -9 worker" | "kill -9 web" | "redis data loss" | "postgres immediate restart";
@@ -68,6 +68,8 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
         WEBHOOK_TIMEOUT_MS: "1000",
         WEBHOOK_RELAY_INTERVAL_MS: "100",
         WEBHOOK_DELIVERY_CONCURRENCY: "16",
+        // One receiver takes every delivery: at the default cap of 4 in flight it, not recovery, bounds the drain.
+        WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: "16",
       },
       join(services.dir, "processes.log"),
     );
