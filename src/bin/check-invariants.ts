@@ -1,15 +1,23 @@
 import { createDb } from "../db/client.js";
-import { checkInvariants } from "../domain/invariants/checks.js";
+import { checkInvariants, DEFAULT_GRACE_SECONDS } from "../domain/invariants/checks.js";
 import { loadConfigOrExit } from "./load-config.js";
 
 /**
- * `npm run check:invariants`: checks DESIGN.md's invariants on the configured database, prints each
- * with its violating rows (at most 100 per check), and exits 1 if any is violated. Read-only.
+ * `npm run check:invariants [-- --grace-seconds N]`: checks DESIGN.md's invariants 1–7 on the configured
+ * database, prints each with its violating rows (at most 100 per check), and exits 1 if any is violated.
+ * Read-only. Work younger than the grace period (default 300 s) is in flight and not judged; pass 0
+ * after stopping traffic and letting the system drain.
  */
+const graceArg = process.argv.indexOf("--grace-seconds");
+const graceSeconds = graceArg >= 0 ? Number(process.argv[graceArg + 1]) : DEFAULT_GRACE_SECONDS;
+if (!Number.isFinite(graceSeconds) || graceSeconds < 0) {
+  process.stderr.write("--grace-seconds expects a number of seconds ≥ 0\n");
+  process.exit(64);
+}
 const config = loadConfigOrExit();
 const db = createDb(config.DATABASE_URL, 1);
 try {
-  const results = await checkInvariants(db);
+  const results = await checkInvariants(db, { graceSeconds });
   let violated = 0;
   for (const result of results) {
     const ok = result.violations.length === 0;

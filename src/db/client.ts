@@ -22,6 +22,11 @@ export function createDb(databaseUrl: string, poolSize = 10): Db {
   // An idle client that loses its server (Postgres restart) emits 'error'; without a listener that
   // would crash the process. The pool discards the client and the next query reconnects.
   pool.on("error", () => {});
+  // The pool listens only while a client is idle. A client checked out between queries (a transaction
+  // waiting on the app, the sweeper's session holding its advisory lock) that loses its server emits
+  // 'error' on itself: found by the chaos suite, it crashed every web and worker process on a Postgres
+  // restart. Listen for good; the failed client is not queryable, so the pool discards it on release.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -1,0 +1,19 @@
+import { expect, test } from "vitest";
+import { formatReport, PROFILES, runChaos } from "./lib/run.js";
+
+/**
+ * Fault injection against real web and worker processes on a private Postgres and Redis: kill -9 of
+ * workers and of web, Redis losing all its data, Postgres crashing, under a mixed load. After the drain
+ * every invariant holds and every promise made to a client or a provider is kept. `npm test` runs the
+ * short profile; `npm run chaos` the long one (CHAOS_PROFILE=long).
+ */
+const profile = PROFILES[process.env.CHAOS_PROFILE === "long" ? "long" : "short"];
+
+test(`chaos (${profile.name}): nothing lost, nothing doubled`, async () => {
+  const report = await runChaos(profile, (line) => process.stdout.write(`${line}\n`));
+  process.stdout.write(`${formatReport(report)}\n`);
+  expect(Object.values(report.faults).every((count) => count > 0), "every kind of fault was injected").toBe(true);
+  expect(report.verdict.invariants.filter((r) => r.violations.length > 0)).toEqual([]);
+  expect(report.verdict.problems).toEqual([]);
+  expect(report.drained).toBe(true);
+}, profile.loadMs + profile.drainTimeoutMs + 90_000);
