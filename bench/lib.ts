@@ -475,3 +475,20 @@ export async function waitUntil(done: () => Promise<boolean>, ms: number, everyM
   }
   return done();
 }
+
+/** Starts `dist/<script>` (a bench helper) and waits (bounded) for it to print `ready` on stdout. */
+export async function startHelper(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = track(spawn(process.execPath, [`${DIST}/${script}`, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] }));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 15_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("ready")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`${script} exited ${code}`)));
+  });
+  child.stdout!.resume();
+  return child;
+}
