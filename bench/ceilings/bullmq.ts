@@ -18,6 +18,8 @@ export async function bullmqCeiling(clients = 32, concurrency = 16): Promise<Bul
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue("{ceiling}", { connection, prefix, defaultJobOptions: { removeOnComplete: { count: 1000 }, removeOnFail: true } });
   const events = new QueueEvents("{ceiling}", { connection: { url: REDIS_URL }, prefix });
+  queue.setMaxListeners(clients * 2 + 10);
+  events.setMaxListeners(clients * 2 + 10);
   const child = await startHelper("bench/ceilings/bullmq-worker.js", [], { BENCH_PREFIX: prefix, BENCH_CONCURRENCY: String(concurrency) });
   try {
     await events.waitUntilReady();
