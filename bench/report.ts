@@ -120,6 +120,7 @@ export function renderReport(r: Results): string {
   if (s3) {
     out.push("## S3 — one hot account", "");
     out.push(`Closed loop, ${s3.clients} clients, all on one account: **${n0(s3.rate)} redemptions/s** = ${pct(s3.rate, pgbench?.hot.tps)} of pgbench hot (${n0(pgbench?.hot.tps)}/s); p50 ${ms(s3.latency.p50)} ms, p99 ${ms(s3.latency.p99)} ms, p99.9 ${ms(s3.latency.p999)} ms; ${n0(s3.errors)} errors.`, "");
+    out.push("Caveat: pgbench hot runs 32 backends on one row (a lock queue of 32), the service at most `WORKER_CONCURRENCY` per worker process; a ratio above 100 % means the service queues in BullMQ instead of in Postgres's lock manager, not that it beats Postgres.", "");
     out.push(`Ledger afterwards: balance ${n0(s3.balanceBefore)} → ${n0(s3.balanceAfter)} (${n0(s3.balanceBefore - s3.balanceAfter)} debits for ${n0(s3.ok)} answered 201), Σ ledger ${n0(s3.ledgerSum)} — **${s3.ledgerExact ? "exact" : "NOT EXACT"}**; \`checkInvariants\` on the bench database: ${s3.invariantViolations.length === 0 ? "no violations" : `violations in ${s3.invariantViolations.join(", ")}`}.`, "");
   }
   if (s4) {
