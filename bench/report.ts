@@ -1,0 +1,182 @@
+/**
+ * Renders BENCHMARKS.md from a run's results (bench/run.ts). Re-render without re-running:
+ *   node dist/bench/report.js bench/last-run.json > BENCHMARKS.md
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { BullmqCeiling } from "./ceilings/bullmq.js";
+import type { HttpCeiling } from "./ceilings/http.js";
+import type { PgbenchResult } from "./ceilings/pgbench.js";
+import type { LoadResult } from "./lib.js";
+import type { S1Result } from "./scenarios/s1-latency.js";
+import type { S2Result } from "./scenarios/s2-throughput.js";
+import type { S3Result } from "./scenarios/s3-hot.js";
+import type { S4Result } from "./scenarios/s4-inbound.js";
+import type { S5Result } from "./scenarios/s5-deliveries.js";
+import type { QueueMemory, SoakResult } from "./scenarios/s6-memory.js";
+
+export interface Results {
+  mode: "smoke" | "full";
+  command: string;
+  env: Record<string, string>;
+  startedAt: string;
+  seconds?: number;
+  machine: {
+    nproc: string;
+    cpuModel: string;
+    memoryGiB: number;
+    loadAverageAtStart: string;
+    kernel: string;
+    node: string;
+    postgres: string;
+    redis: string;
+    packages: Record<string, string>;
+    gitCommit: string;
+  };
+  config?: Record<string, string | number>;
+  ceilings: { pgbench?: { uniform: PgbenchResult; hot: PgbenchResult }; hono?: HttpCeiling | undefined; rawPost?: HttpCeiling | undefined; bullmq?: BullmqCeiling | undefined };
+  scenarios: {
+    s1?: S1Result | undefined;
+    s2?: S2Result | undefined;
+    s3?: S3Result | undefined;
+    s4?: S4Result | undefined;
+    s5?: S5Result | undefined;
+    soak?: SoakResult | undefined;
+    queueMemory?: QueueMemory | undefined;
+  };
+  errors: string[];
+}
+
+const n0 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : Math.round(x).toLocaleString("en-US"));
+const ms = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : x < 10 ? x.toFixed(2) : x.toFixed(1));
+const pct = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b || !Number.isFinite(a) ? "–" : `${((100 * a) / b).toFixed(0)} %`);
+const mib = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${(x / 2 ** 20).toFixed(1)} MiB`);
+const kib = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${(x / 1024).toFixed(0)} KiB`);
+const cpuCells = (m: Record<string, number> | undefined, keys: string[]) => keys.map((k) => ms(m?.[k]));
+const verdict = (ok: boolean | undefined) => (ok === undefined ? "not measured" : ok ? "**met**" : "**missed**");
+const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+const lat = (r: LoadResult | undefined) => [ms(r?.latency.p50), ms(r?.latency.p99), ms(r?.latency.p999)];
+
+export function renderReport(r: Results): string {
+  const { pgbench, hono, rawPost, bullmq } = r.ceilings;
+  const { s1, s2, s3, s4, s5, soak, queueMemory } = r.scenarios;
+  const out: string[] = [];
+  out.push("# Benchmarks — loyalty-redemptions", "");
+  if (r.mode === "smoke") {
+    out.push(
+      "> **SMOKE RUN** (`BENCH_MODE=smoke`): every phase shrunk to a few seconds on a shared, loaded machine. It proves that the",
+      "> suite runs end to end; **the figures below mean nothing**. The figures of record come from `npm run bench` on an idle machine.",
+      "",
+    );
+  }
+  out.push(
+    `Generated ${r.startedAt} by \`${r.command}\`${Object.keys(r.env).length ? ` with ${Object.entries(r.env).map(([k, v]) => `\`${k}=${v}\``).join(" ")}` : ""} in ${n0(r.seconds)} s, at commit \`${r.machine.gitCommit}\`.`,
+    "",
+    "Every figure is measured in the same run as the ceiling it is compared with: on a shared 2-core machine only ratios are honest.",
+    "",
+  );
+  if (r.errors.length) out.push("**Phases that failed:**", "", ...r.errors.map((e) => `- ${e}`), "");
+
+  out.push("## Where we land against the issue's targets", "");
+  out.push(row(["target", "measured", "verdict"]), row(["---", "---", "---"]));
+  const s1half = s1?.open.find((o) => o.fractionOfS2 === 0.5);
+  out.push(row(["S2 ≥ 50 % of the pgbench ceiling (uniform)", `${n0(s2?.rate)}/s = ${pct(s2?.rate, pgbench?.uniform.tps)} of ${n0(pgbench?.uniform.tps)}/s`, verdict(s2 && pgbench ? s2.rate >= 0.5 * pgbench.uniform.tps : undefined)]));
+  out.push(row(["S1 p99 ≤ 25 ms at 50 % load (open loop)", `${ms(s1half?.latency.p99)} ms at ${n0(s1half?.offeredRate)}/s`, verdict(s1half ? s1half.latency.p99 <= 25 && s1half.errors === 0 : undefined)]));
+  out.push(row(["S3 ≥ 70 % of the hot-row ceiling", `${n0(s3?.rate)}/s = ${pct(s3?.rate, pgbench?.hot.tps)} of ${n0(pgbench?.hot.tps)}/s; ledger ${s3 ? (s3.ledgerExact && s3.invariantViolations.length === 0 ? "exact" : "NOT exact") : "–"}`, verdict(s3 && pgbench ? s3.rate >= 0.7 * pgbench.hot.tps && s3.ledgerExact : undefined)]));
+  out.push(row(["S4 ≥ 2,500/s at p99 < 50 ms", `open loop ${n0(s4?.atTarget.offeredRate)}/s offered: ${n0(s4?.atTarget.rate)}/s answered, p99 ${ms(s4?.atTarget.latency.p99)} ms, ${n0(s4?.atTarget.errors)} errors; closed loop max ${n0(s4?.closed.rate)}/s`, verdict(s4 ? s4.atTarget.rate >= 0.98 * s4.atTarget.offeredRate && s4.atTarget.latency.p99 < 50 && s4.atTarget.errors === 0 : undefined)]));
+  out.push(row(["S5 ≥ 1,500 deliveries/s, unaffected by a slow endpoint", `${n0(s5?.alone.fastPerSecond)}/s alone, ${n0(s5?.besideSlow.fastPerSecond)}/s beside the slow one (${pct(s5?.besideSlow.fastPerSecond, s5?.alone.fastPerSecond)})`, verdict(s5 ? s5.alone.fastPerSecond >= 1500 && s5.besideSlow.fastPerSecond >= 1500 && s5.besideSlow.fastPerSecond >= 0.9 * s5.alone.fastPerSecond : undefined)]));
+  out.push("");
+
+  out.push("## Ceilings (same run)", "");
+  out.push(row(["ceiling", "what", "rate/s", "p50 ms", "p99 ms", "p99.9 ms", "notes"]), row(["---", "---", "---:", "---:", "---:", "---:", "---"]));
+  if (pgbench) {
+    for (const [name, p] of [["pgbench uniform", pgbench.uniform], ["pgbench hot", pgbench.hot]] as const) {
+      out.push(row([name, `redemption SQL, ${p.accounts.toLocaleString("en-US")} account(s), -M prepared -c ${p.clients} -j 2 -T ${p.seconds}`, n0(p.tps), "–", "–", "–", `avg latency ${ms(p.latencyAvgMs)} ms, ${p.failed} failed`]));
+    }
+  }
+  if (hono) out.push(row(["Hono hello-world", `JSON POST via @hono/node-server, ${hono.clients} keep-alive clients`, n0(hono.rate), ...lat(hono), `server CPU ${ms(hono.serverCpuMsPerRequest)} ms/req`]));
+  if (rawPost) out.push(row(["raw undici POST", `undici → bare node:http 200, ${rawPost.clients} clients`, n0(rawPost.rate), ...lat(rawPost), `server CPU ${ms(rawPost.serverCpuMsPerRequest)} ms/req`]));
+  if (bullmq) out.push(row(["BullMQ round trip", `empty job add → worker (other process, concurrency ${bullmq.concurrency}) → completion event, ${bullmq.clients} producers`, n0(bullmq.rate), ...lat(bullmq), ""]));
+  out.push("");
+
+  if (r.config) {
+    out.push("## Service configuration", "", row(["knob", "value"]), row(["---", "---"]), ...Object.entries(r.config).map(([k, v]) => row([`\`${k}\``, String(v)])), "");
+  }
+
+  if (s1 || s2) {
+    out.push("## S1 — redemption create latency", "");
+    out.push(row(["load", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "vs pgbench uniform", "vs Hono"]), row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
+    for (const c of s1?.closed ?? []) out.push(row([`closed loop, ${c.clients} client(s)`, n0(c.rate), ...lat(c), ms(c.latency.max), n0(c.errors), pct(c.rate, pgbench?.uniform.tps), pct(c.rate, hono?.rate)]));
+    for (const o of s1?.open ?? []) out.push(row([`open loop ${n0(o.offeredRate)}/s (${o.fractionOfS2 * 100} % of S2)`, n0(o.rate), ...lat(o), ms(o.latency.max), `${n0(o.errors)}${o.shed ? ` (${o.shed} shed)` : ""}`, pct(o.rate, pgbench?.uniform.tps), pct(o.rate, hono?.rate)]));
+    out.push("", "Open loop: request *i* is due at t0 + i/rate regardless of the others; latency runs from that due time, so a stall counts against every request it delays (no coordinated omission).", "");
+  }
+  if (s2) {
+    const keys = ["web", "worker", "postgres", "redis", "loadgen"];
+    out.push("## S2 — sustained throughput, many accounts", "");
+    out.push(`Closed loop, ${s2.clients} clients, random account among ${n0(s2.accounts)} per request: **${n0(s2.rate)} redemptions/s** (p50 ${ms(s2.latency.p50)} ms, p99 ${ms(s2.latency.p99)} ms, ${n0(s2.errors)} errors${s2.firstError ? `: ${s2.firstError}` : ""}) = ${pct(s2.rate, pgbench?.uniform.tps)} of pgbench uniform, ${pct(s2.rate, hono?.rate)} of Hono hello-world, ${pct(s2.rate, bullmq?.rate)} of the BullMQ round trip.`, "");
+    out.push(row(["CPU ms per redemption", ...keys]), row(["---", ...keys.map(() => "---:")]), row(["", ...cpuCells(s2.cpuMsPerRedemption, keys)]), row(["cores busy", ...keys.map((k) => (s2.coresBusy[k] ?? 0).toFixed(2))]), "");
+    out.push("CPU from /proc/<pid>/stat utime+stime deltas over the measuring window. Postgres = every `postgres` process and Redis = every `redis-server` process on the machine, so these two are only right on an otherwise idle machine. `loadgen` is this benchmark process (client side).", "");
+  }
+  if (s3) {
+    out.push("## S3 — one hot account", "");
+    out.push(`Closed loop, ${s3.clients} clients, all on one account: **${n0(s3.rate)} redemptions/s** = ${pct(s3.rate, pgbench?.hot.tps)} of pgbench hot (${n0(pgbench?.hot.tps)}/s); p50 ${ms(s3.latency.p50)} ms, p99 ${ms(s3.latency.p99)} ms, p99.9 ${ms(s3.latency.p999)} ms; ${n0(s3.errors)} errors.`, "");
+    out.push("Caveat: pgbench hot runs 32 backends on one row (a lock queue of 32), the service at most `WORKER_CONCURRENCY` per worker process; a ratio above 100 % means the service queues in BullMQ instead of in Postgres's lock manager, not that it beats Postgres.", "");
+    out.push(`Ledger afterwards: balance ${n0(s3.balanceBefore)} → ${n0(s3.balanceAfter)} (${n0(s3.balanceBefore - s3.balanceAfter)} debits for ${n0(s3.ok)} answered 201), Σ ledger ${n0(s3.ledgerSum)} — **${s3.ledgerExact ? "exact" : "NOT EXACT"}**; \`checkInvariants\` on the bench database: ${s3.invariantViolations.length === 0 ? "no violations" : `violations in ${s3.invariantViolations.join(", ")}`}.`, "");
+  }
+  if (s4) {
+    out.push("## S4 — inbound webhooks (signature verified, 10 % duplicates)", "");
+    out.push(row(["load", "accepted/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "vs Hono"]), row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]));
+    out.push(row([`closed loop, ${s4.closed.clients} clients (${n0(s4.closed.duplicates)} duplicates)`, n0(s4.closed.rate), ...lat(s4.closed), n0(s4.closed.errors), pct(s4.closed.rate, hono?.rate)]));
+    out.push(row([`open loop at ${n0(s4.atTarget.offeredRate)}/s`, n0(s4.atTarget.rate), ...lat(s4.atTarget), `${n0(s4.atTarget.errors)}${s4.atTarget.shed ? ` (${s4.atTarget.shed} shed)` : ""}`, pct(s4.atTarget.rate, hono?.rate)]));
+    out.push("", `Inbox fully processed ${ms(s4.drainSecondsAfterLoad)} s after the closed-loop load ended${s4.drained ? "" : " (**not drained within the bound**)"}: ${n0(s4.stored)} stored webhooks processed end to end at ${n0(s4.processedPerSecond)}/s. CPU ms per accepted webhook: ${Object.entries(s4.cpuMsPerWebhook).map(([k, v]) => `${k} ${ms(v)}`).join(", ")}.`, "");
+  }
+  if (s5) {
+    out.push("## S5 — outbound deliveries", "");
+    out.push(row(["run", "fast endpoint deliveries/s", "vs raw undici POST", "slow endpoint (2 s) received", "worker CPU ms/delivery"]), row(["---", "---:", "---:", "---:", "---:"]));
+    out.push(row([`one fast endpoint, ${n0(s5.alone.events)} events`, n0(s5.alone.fastPerSecond), pct(s5.alone.fastPerSecond, rawPost?.rate), "–", ms(s5.alone.cpuMsPerDelivery.worker)]));
+    out.push(row([`fast + slow endpoint, ${n0(s5.besideSlow.events)} events`, n0(s5.besideSlow.fastPerSecond), pct(s5.besideSlow.fastPerSecond, rawPost?.rate), n0(s5.besideSlow.slowReceived), ms(s5.besideSlow.cpuMsPerDelivery.worker)]));
+    out.push("", `From the commit of the event rows to the fast endpoint's last delivery (relay → BullMQ → signed POST), one worker process; ${Object.entries(s5.config).map(([k, v]) => `\`${k}\`=${v}`).join(", ")}.`, "");
+  }
+  if (queueMemory || soak) {
+    out.push("## S6 — memory", "");
+    if (queueMemory) {
+      out.push(
+        `Backlog of ${n0(queueMemory.jobs)} real \`execute-request\` jobs (paused queue): **Redis ${kib(queueMemory.redisBytesPer10k)} per 10,000 queued jobs** (used_memory delta; shared Redis), worker RSS ${mib(queueMemory.workerRssIdle)} idle, ${mib(queueMemory.workerRssGrowthPer10kQueued)} more per 10,000 queued, peak +${mib(queueMemory.workerRssPeakGrowthDraining)} while draining. One worker drained the no-op jobs at ${n0(queueMemory.drainPerSecond)}/s = ${pct(queueMemory.drainPerSecond, bullmq?.rate)} of the BullMQ round trip.`,
+        "",
+      );
+    }
+    if (soak) {
+      out.push(`Soak: open loop at ${n0(soak.rate)} redemptions/s (25 % of S2) for ${n0(soak.seconds)} s (${n0(soak.load.ok)} answered, ${n0(soak.load.errors)} errors, p99 ${ms(soak.load.latency.p99)} ms), ${soak.samples} samples; first vs last ${n0(soak.windowSeconds)} s:`, "");
+      out.push(row(["series", "first", "last", "slope"]), row(["---", "---:", "---:", "---:"]));
+      for (const [name, s] of [["web heap used (/metrics)", soak.webHeapUsed], ["web RSS", soak.webRss], ["worker RSS", soak.workerRss]] as const) {
+        out.push(row([name, mib(s.first), mib(s.last), `${(s.slopePerMinute / 2 ** 20).toFixed(2)} MiB/min`]));
+      }
+      out.push("");
+    }
+  }
+
+  const m = r.machine;
+  out.push("## Machine and versions", "");
+  out.push(`- CPU: ${m.nproc} × ${m.cpuModel}; memory ${m.memoryGiB.toFixed(1)} GiB; kernel ${m.kernel}; load average at start ${m.loadAverageAtStart}`);
+  out.push(`- Node ${m.node}; PostgreSQL ${m.postgres}; Redis ${m.redis}`);
+  out.push(`- Packages (installed): ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(", ")}`, "");
+  out.push(
+    "## How to reproduce",
+    "",
+    "```sh",
+    "npm run bench          # full run, ≈ 10–12 min including a 5-minute soak (SOAK_SECONDS=… to change)",
+    "npm run bench:smoke    # every phase a few seconds: proves the suite works",
+    "WORKERS=2 WORKER_CONCURRENCY=32 DATABASE_POOL_SIZE=20 npm run bench   # service knobs pass through",
+    "BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:smoke   # profile web and worker",
+    "```",
+    "",
+    "Needs PostgreSQL on 127.0.0.1:5432 (trust auth), Redis on 127.0.0.1:6379, `pgbench` on the PATH, and an otherwise idle machine (Postgres and Redis CPU are counted machine-wide).",
+    "Each run creates its own `lr_bench_*` databases and `lrb_*` queue prefixes and drops them at the end, also on failure or Ctrl-C. Raw figures: `bench/last-run.json`.",
+    "",
+  );
+  return out.join("\n");
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.stdout.write(renderReport(JSON.parse(readFileSync(process.argv[2] ?? "bench/last-run.json", "utf8")) as Results));
+}
