@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { DelayedError, type Job } from "bullmq";
 import { claimDelivery, recordAttempt, releaseLease, type ClaimedDelivery } from "../src/domain/webhooks/deliveries.js";
 import { acquireEndpointSlot, releaseEndpointSlot } from "../src/queue/endpoint-slots.js";
@@ -21,23 +22,30 @@ const LEASE_MARGIN_MS = 30_000;
 export async function deliverWebhook(deps: WorkerDeps, job: Job<JobPayload<"deliver-webhook">>, token?: string) {
   const { config } = deps;
   const leaseMs = config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS;
-  const claim = await claimDelivery(deps.db, job.data.deliveryId, { now: new Date(), leaseMs, secretKey: config.WEBHOOK_SECRET_KEY });
-  if (claim.outcome === "not_due") return backToDelayed(job, claim.at.getTime(), token);
-  if (claim.outcome !== "claimed") return { outcome: claim.outcome };
+  const holder = `${job.data.deliveryId}:${randomUUID()}`;
+  const takeSlot = (endpointId: string) =>
+    acquireEndpointSlot(deps.redis, config.QUEUE_PREFIX, endpointId, holder, { cap: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, leaseMs });
+  // The endpoint already has its maximum of sends in flight: come back shortly, without holding a
+  // worker slot — the rest of the pool keeps flowing.
+  const endpointBusy = () => backToDelayed(job, Date.now() + 50 + Math.floor(Math.random() * 200), token);
 
-  const delivery = claim.delivery;
-  const holder = `${delivery.id}:${delivery.attempts}`;
-  const slot = { cap: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, leaseMs };
-  if (!(await acquireEndpointSlot(deps.redis, config.QUEUE_PREFIX, delivery.endpointId, holder, slot))) {
-    // The endpoint already has its maximum of sends in flight: give the lease back and come back
-    // shortly, without holding a worker slot — the rest of the pool keeps flowing.
-    await releaseLease(deps.db, delivery.id, delivery.attempts);
-    return backToDelayed(job, Date.now() + 50 + Math.floor(Math.random() * 200), token);
-  }
+  let slotOf = job.data.endpointId;
+  if (slotOf && !(await takeSlot(slotOf))) return endpointBusy();
   try {
-    return await sendAndRecord(deps, job, delivery);
+    const claim = await claimDelivery(deps.db, job.data.deliveryId, { now: new Date(), leaseMs, secretKey: config.WEBHOOK_SECRET_KEY });
+    if (claim.outcome === "not_due") return await backToDelayed(job, claim.at.getTime(), token);
+    if (claim.outcome !== "claimed") return { outcome: claim.outcome };
+    if (!slotOf) {
+      // A job from before endpoint ids were in the payload: take the slot now, or give the lease back.
+      if (!(await takeSlot(claim.delivery.endpointId))) {
+        await releaseLease(deps.db, claim.delivery.id, claim.delivery.attempts);
+        return await endpointBusy();
+      }
+      slotOf = claim.delivery.endpointId;
+    }
+    return await sendAndRecord(deps, job, claim.delivery);
   } finally {
-    await releaseEndpointSlot(deps.redis, config.QUEUE_PREFIX, delivery.endpointId, holder).catch(() => {});
+    if (slotOf) await releaseEndpointSlot(deps.redis, config.QUEUE_PREFIX, slotOf, holder).catch(() => {});
   }
 }
 
@@ -66,7 +74,7 @@ async function sendAndRecord(deps: WorkerDeps, job: Job, delivery: ClaimedDelive
   if (recorded.recorded && recorded.status === "pending" && recorded.nextAttemptAt) {
     const jobId = deliveryJobId({ id: delivery.id, attempts: recorded.attempts });
     const delay = Math.max(0, recorded.nextAttemptAt.getTime() - Date.now());
-    await enqueue(deps.queues, "deliver-webhook", { deliveryId: delivery.id }, { jobId, delay }).catch((error: unknown) =>
+    await enqueue(deps.queues, "deliver-webhook", { deliveryId: delivery.id, endpointId: delivery.endpointId }, { jobId, delay }).catch((error: unknown) =>
       deps.logger.warn({ err: error, delivery: delivery.id }, "could not schedule the next attempt; the sweeper will"),
     );
   }

@@ -14,7 +14,7 @@ export async function relayAndEnqueue(deps: WorkerDeps): Promise<number> {
     await enqueueMany(
       deps.queues,
       "deliver-webhook",
-      relayed.deliveries.map((delivery) => ({ payload: { deliveryId: delivery.id }, jobId: deliveryJobId(delivery) })),
+      relayed.deliveries.map((delivery) => ({ payload: { deliveryId: delivery.id, endpointId: delivery.endpoint_id }, jobId: deliveryJobId(delivery) })),
     );
   } catch (error) {
     deps.logger.warn({ err: error, deliveries: relayed.deliveries.length }, "enqueue after relay failed; the sweeper will re-drive");

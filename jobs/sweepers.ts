@@ -66,7 +66,7 @@ export const SWEEPS: Record<string, Sweep> = {
   /** Deliveries whose next attempt is due and whose job is gone (Redis lost, enqueue failed, crash). */
   async dueDeliveries(deps) {
     const rows = await findDueDeliveries(deps.db, new Date(), 1000);
-    for (const row of rows) await redrive(deps.queues, "deliver-webhook", { deliveryId: row.id }, { jobId: deliveryJobId(row) });
+    for (const row of rows) await redrive(deps.queues, "deliver-webhook", { deliveryId: row.id, endpointId: row.endpoint_id }, { jobId: deliveryJobId(row) });
     return rows.length;
   },
 

@@ -59,7 +59,7 @@ const schema = z.object({
   /** Jobs of the deliveries queue one worker process runs at once (mostly waiting on the network). */
   WEBHOOK_DELIVERY_CONCURRENCY: int(1, 1024).default(64),
   /** Sends to one endpoint in flight at once, across all workers; a slow endpoint can't take the pool. */
-  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: int(1, 256).default(4),
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: int(1, 256).default(16),
   /** How often the worker's relay polls for unpublished events (the sweeper is the backstop). */
   WEBHOOK_RELAY_INTERVAL_MS: int(10, 3_600_000).default(200),
 });

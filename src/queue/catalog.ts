@@ -35,7 +35,8 @@ export const JOBS = {
   },
   "deliver-webhook": {
     queue: "deliveries",
-    payload: z.object({ deliveryId: z.string() }),
+    // The endpoint id lets a job over the endpoint's in-flight cap be turned away without a query.
+    payload: z.object({ deliveryId: z.string(), endpointId: z.string().optional() }),
   },
 } as const satisfies Record<string, { queue: QueueKey; payload: z.ZodType }>;
 

@@ -4,6 +4,7 @@ import { newId } from "../../ids.js";
 
 export interface DueDelivery {
   id: string;
+  endpoint_id: string;
   attempts: number;
   next_attempt_at: Date | null;
 }
@@ -56,7 +57,7 @@ export async function relayEvents(db: Db, limit = 500): Promise<{ events: number
         .insertInto("webhook_deliveries")
         .values(rows)
         .onConflict((oc) => oc.columns(["event_id", "endpoint_id"]).where("redelivery", "=", false).doNothing())
-        .returning(["id", "attempts", "next_attempt_at"])
+        .returning(["id", "endpoint_id", "attempts", "next_attempt_at"])
         .execute();
     }
     await trx
@@ -76,7 +77,7 @@ export async function relayEvents(db: Db, limit = 500): Promise<{ events: number
 export async function findDueDeliveries(db: Db, now: Date, limit = 1000): Promise<DueDelivery[]> {
   return db
     .selectFrom("webhook_deliveries")
-    .select(["id", "attempts", "next_attempt_at"])
+    .select(["id", "endpoint_id", "attempts", "next_attempt_at"])
     .where("status", "=", "pending")
     .where("next_attempt_at", "<=", now)
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
