@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import { userInfo } from "node:os";
 import pg from "pg";
 import type { Database, Db } from "./database.js";
+import { usePreparedStatements } from "./prepared-statements.js";
 
 // int8 (bigint, bigserial) arrives as a string by default. Points and sequence numbers stay far below
 // 2^53, and a CHECK in the schema keeps amounts below that bound, so numbers are exact.
@@ -26,7 +27,10 @@ export function createDb(databaseUrl: string, poolSize = 10): Db {
   // waiting on the app, the sweeper's session holding its advisory lock) that loses its server emits
   // 'error' on itself: found by the chaos suite, it crashed every web and worker process on a Postgres
   // restart. Listen for good; the failed client is not queryable, so the pool discards it on release.
-  pool.on("connect", (client) => client.on("error", () => {}));
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+    usePreparedStatements(client);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

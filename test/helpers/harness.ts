@@ -67,7 +67,7 @@ export async function startHarness(overrides: Record<string, string> = {}, optio
     DATABASE_URL: databaseUrl(dbName),
     REDIS_URL,
     QUEUE_PREFIX: `lrt_${suffix}`,
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     REQUEST_TIMEOUT_MS: "10000",
     WORKER_CONCURRENCY: "8",
     ...overrides,

@@ -37,6 +37,15 @@ export async function settledDelivery(h: Harness, eventId: string, endpointId: s
     const rows = await deliveryRow(h, eventId, endpointId);
     return rows.length > 0 && rows.every((row) => row.status !== "pending");
   }, timeoutMs);
+  if (!settled) {
+    const rows = await deliveryRow(h, eventId, endpointId);
+    const attempts = await h.deps.db.selectFrom("webhook_attempts").selectAll().where("event_id", "=", eventId).execute();
+    const event = await h.deps.db.selectFrom("events").select(["published_at", "created_at"]).where("id", "=", eventId).execute();
+    const jobs = await h.deps.queues.deliveries.getJobCounts();
+    const { sql } = await import("kysely");
+    const activity = await sql`SELECT pid, state, wait_event_type, wait_event, xact_start, left(query, 160) AS query FROM pg_stat_activity WHERE datname = current_database()`.execute(h.deps.db);
+    console.log("delivery did not settle; state:", JSON.stringify({ rows, attempts, event, jobs, now: new Date(), activity: activity.rows }));
+  }
   expect(settled, `delivery of ${eventId} to ${endpointId} settled`).toBe(true);
   return (await deliveryRow(h, eventId, endpointId))[0]!;
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import { inTransaction } from "../../db/transaction.js";
 import { newId } from "../../ids.js";
@@ -56,7 +57,9 @@ export async function relayEvents(db: Db, limit = 500): Promise<{ events: number
       deliveries = await trx
         .insertInto("webhook_deliveries")
         .values(rows)
-        .onConflict((oc) => oc.columns(["event_id", "endpoint_id"]).where("redelivery", "=", false).doNothing())
+        // The partial index's predicate must be a literal: with a parameter, a prepared statement's generic
+        // plan cannot prove it matches the index and Postgres refuses the ON CONFLICT.
+        .onConflict((oc) => oc.columns(["event_id", "endpoint_id"]).where("redelivery", "=", sql.lit(false)).doNothing())
         .returning(["id", "endpoint_id", "attempts", "next_attempt_at"])
         .execute();
     }
