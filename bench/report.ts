@@ -2,7 +2,7 @@
  * Renders BENCHMARKS.md from a run's results (bench/run.ts). Re-render without re-running:
  *   node dist/bench/report.js bench/last-run.json > BENCHMARKS.md
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { BullmqCeiling } from "./ceilings/bullmq.js";
 import type { HttpCeiling } from "./ceilings/http.js";
@@ -154,6 +154,10 @@ export function renderReport(r: Results): string {
       out.push("");
     }
   }
+
+  // Hand-written history of the optimisation work (before/after runs of the focused scripts).
+  const history = new URL("../../bench/optimizations.md", import.meta.url);
+  if (existsSync(history)) out.push(readFileSync(history, "utf8").trim(), "");
 
   const m = r.machine;
   out.push("## Machine and versions", "");
