@@ -70,18 +70,20 @@ export async function moveBalance(trx: Trx, scope: Scope, entry: PointsEntry): P
   if (amount < 0) update = update.where("balance", ">=", -amount);
   const updated = await update.returning("balance").executeTakeFirst();
 
-  if (!updated) {
-    // Work out why, for a precise error; nothing was written.
-    const account = await getAccount(trx, scope, entry.accountId, entry.accountParam ?? "account");
-    if (needsActive && account.status !== "active") throw accountClosed(account.id);
-    throw new ApiError(
-      "insufficient_points",
-      `Loyalty account '${account.id}' has ${account.balance} points; ${-amount} needed.`,
-      entry.accountParam === undefined ? "amount" : undefined,
-    );
-  }
-
+  if (!updated) throw await refusedDebit(trx, scope, entry);
   return updated.balance;
+}
+
+/** Why a conditional balance update matched no row, as the precise API error (nothing was written). */
+export async function refusedDebit(trx: Trx, scope: Scope, entry: PointsEntry): Promise<ApiError> {
+  const account = await getAccount(trx, scope, entry.accountId, entry.accountParam ?? "account");
+  const needsActive = entry.type === "earn" || entry.amount < 0;
+  if (needsActive && account.status !== "active") return accountClosed(account.id);
+  return new ApiError(
+    "insufficient_points",
+    `Loyalty account '${account.id}' has ${account.balance} points; ${-entry.amount} needed.`,
+    entry.accountParam === undefined ? "amount" : undefined,
+  );
 }
 
 export function ledgerRow(scope: Scope, entry: PointsEntry, balanceAfter: number, id = newId("pointsTransaction")): Insertable<PointsTransactionTable> {

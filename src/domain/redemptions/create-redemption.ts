@@ -1,10 +1,11 @@
+import { sql } from "kysely";
 import type { Scope, Trx } from "../../db/database.js";
 import type { Metadata } from "../../db/tables/account.table.js";
 import type { Credit, Discount, Fulfillment, RedemptionStatus, Shipping } from "../../db/tables/redemption.table.js";
 import { ApiError } from "../../errors.js";
 import { newDiscountCode, newId } from "../../ids.js";
 import { buildOutboxEvent } from "../events/outbox.js";
-import { ledgerRow, moveBalance } from "../ledger/ledger.js";
+import { refusedDebit } from "../ledger/ledger.js";
 import { getReward, type RewardRow } from "../rewards/rewards.js";
 import { serializeRedemption, type RedemptionObject, type RedemptionRow } from "./serialize.js";
 
@@ -29,35 +30,32 @@ interface Artifact {
 }
 
 /**
- * The debit: one transaction that checks, debits, decrements inventory, issues the artifact and
- * records the event. Every refusal is thrown before or instead of a write that would stand, and the
- * caller rolls the transaction (or its savepoint) back, so a refusal leaves nothing behind.
+ * The debit. After reading the reward, ONE statement takes the inventory (when limited), debits the
+ * account (only if it is active and can afford it, and only if the inventory was taken), and — only if
+ * the debit happened — writes the ledger row, the redemption, its event(s) and the request's stored
+ * response. Either all of it happens or none of it does in that statement; when the debit did not
+ * happen, the refusal is thrown and the caller rolls the whole transaction back (undoing an inventory
+ * take), then records the refusal as the request's outcome.
  *
- * Locks are taken in one order — reward row (only when its inventory is limited), then account row —
- * so concurrent redemptions cannot deadlock on each other. Round trips are few on purpose (each costs
- * more than the SQL it carries): read the reward, take inventory, move the balance, then one statement
- * that writes the redemption, its ledger row and its event(s).
+ * Why one statement: each round trip costs more than the SQL it carries, and the account row stays
+ * locked from the debit to the commit — one statement plus COMMIT keeps a hot account's lock short.
+ * Locks are taken in one order, reward row then account row, so redemptions cannot deadlock.
  */
 export async function createRedemption(
   trx: Trx,
   scope: Scope,
   params: CreateRedemptionParams,
   context: CreateRedemptionContext,
-): Promise<RedemptionObject> {
+): Promise<CreatedRedemption> {
   const reward = await getReward(trx, scope, params.reward, "reward");
   if (!reward.active) throw new ApiError("reward_inactive", `Reward '${reward.id}' is not active.`, "reward");
   const artifact = checkRewardParams(reward, params)(params.quantity);
   const points = reward.cost * params.quantity;
-  if (reward.inventory !== null) await takeInventory(trx, reward, params.quantity);
-
-  // The conditional UPDATE refuses a missing or closed account and an overdraft (and says which).
-  const redemptionId = newId("redemption");
-  const debit = { accountId: params.account, type: "redemption" as const, amount: -points, reason: `redemption of ${reward.id}`, redemptionId, accountParam: "account" };
-  const balanceAfter = await moveBalance(trx, scope, debit);
+  const limited = reward.inventory !== null;
 
   const now = new Date();
   const row: RedemptionRow = {
-    id: redemptionId,
+    id: newId("redemption"),
     seq: 0, // assigned by Postgres; not part of the API object
     merchant_id: scope.merchantId,
     livemode: scope.livemode,
@@ -83,26 +81,65 @@ export async function createRedemption(
     updated_at: now,
   };
   const redemption = serializeRedemption(row);
+  const response = { status: 201, body: JSON.stringify(redemption) };
   const events = [buildOutboxEvent(scope, { type: "loyalty.redemption.created", redemption: { ...redemption, version: 1 }, at: now })];
   if (artifact.status === "applied") events.push(buildOutboxEvent(scope, { type: "loyalty.redemption.applied", redemption, at: now }));
+  const debit = { accountId: params.account, type: "redemption" as const, amount: -points, reason: `redemption of ${reward.id}`, redemptionId: row.id, accountParam: "account" };
 
-  // One statement, three tables. A discount code collision (32^8 codes per merchant) fails the unique
-  // index and so the whole transaction; the job's retry then draws a new code.
-  const { seq: _seq, ...columns } = row;
-  await trx
-    .with("debit", (db) => db.insertInto("points_transactions").values(ledgerRow(scope, debit, balanceAfter, row.points_transaction_id)))
-    .with("event", (db) => db.insertInto("events").values(events))
-    .insertInto("redemptions")
-    .values({
-      ...columns,
-      discount: jsonOrNull(row.discount),
-      credit: jsonOrNull(row.credit),
-      fulfillment: jsonOrNull(row.fulfillment),
-      reversal: null,
-      metadata: JSON.stringify(row.metadata),
-    })
-    .execute();
-  return redemption;
+  // A discount-code collision (32^8 codes per merchant) fails the unique index and so the transaction;
+  // the job's retry then draws a new code.
+  const { rows } = await sql<{ balance: number | null; stocked: boolean }>`
+    WITH ${limited ? sql`inventory AS (
+      UPDATE rewards SET inventory = inventory - ${params.quantity} WHERE id = ${reward.id} AND inventory >= ${params.quantity} RETURNING 1
+    ),` : sql``}
+    debit AS (
+      UPDATE loyalty_accounts SET balance = balance - ${points}
+      WHERE id = ${params.account} AND merchant_id = ${scope.merchantId} AND livemode = ${scope.livemode}
+        AND status = 'active' AND balance >= ${points} ${limited ? sql`AND EXISTS (SELECT 1 FROM inventory)` : sql``}
+      RETURNING balance
+    ),
+    ledger AS (
+      INSERT INTO points_transactions (id, merchant_id, livemode, account_id, type, amount, balance_after, reason, redemption_id, metadata)
+      SELECT ${row.points_transaction_id}::text, ${scope.merchantId}::text, ${scope.livemode}::boolean, ${params.account}::text,
+             'redemption', ${-points}::bigint, debit.balance, ${debit.reason}::text, ${row.id}::text, '{}'::jsonb
+      FROM debit
+    ),
+    redemption AS (
+      INSERT INTO redemptions (id, merchant_id, livemode, account_id, reward_id, reward_type, quantity, points, status, discount,
+        discount_code, credit, fulfillment, payment_id, points_transaction_id, reversal, expires_at, version, metadata, idempotency_id,
+        created_at, updated_at)
+      SELECT ${row.id}::text, ${scope.merchantId}::text, ${scope.livemode}::boolean, ${params.account}::text, ${reward.id}::text,
+        ${reward.type}::text, ${params.quantity}::int, ${points}::bigint, ${row.status}::text, ${jsonOrNull(row.discount)}::jsonb,
+        ${row.discount_code}::text, ${jsonOrNull(row.credit)}::jsonb, ${jsonOrNull(row.fulfillment)}::jsonb, NULL, ${row.points_transaction_id}::text,
+        NULL, ${row.expires_at}::timestamptz, ${row.version}::int, ${JSON.stringify(row.metadata)}::jsonb, ${row.idempotency_id}::text,
+        ${now}::timestamptz, ${now}::timestamptz
+      FROM debit
+    ),
+    event AS (
+      INSERT INTO events (id, merchant_id, livemode, type, redemption_id, version, payload, created_at)
+      SELECT e.* FROM (VALUES ${sql.join(
+        events.map((e) => sql`(${e.id}::text, ${e.merchant_id}::text, ${e.livemode}::boolean, ${e.type}::text, ${e.redemption_id}::text, ${e.version}::int, ${e.payload}::text, ${now}::timestamptz)`),
+      )}) AS e (id, merchant_id, livemode, type, redemption_id, version, payload, created_at)
+      WHERE EXISTS (SELECT 1 FROM debit)
+    )${context.idempotencyId === null ? sql`` : sql`,
+    completed AS (
+      UPDATE idempotency_keys SET status = 'completed', response_status = ${response.status}, response_body = ${response.body}, completed_at = ${now}
+      WHERE id = ${context.idempotencyId} AND EXISTS (SELECT 1 FROM debit)
+    )`}
+    SELECT (SELECT balance FROM debit) AS balance, ${limited ? sql`EXISTS (SELECT 1 FROM inventory)` : sql`true`} AS stocked`.execute(trx);
+
+  const outcome = rows[0]!;
+  if (!outcome.stocked) throw new ApiError("reward_out_of_stock", `Reward '${reward.id}' is out of stock.`, "reward");
+  if (outcome.balance === null) throw await refusedDebit(trx, scope, debit);
+  return { redemption, response, requestCompleted: context.idempotencyId !== null };
+}
+
+export interface CreatedRedemption {
+  redemption: RedemptionObject;
+  /** The 201 response, serialised once. */
+  response: { status: number; body: string };
+  /** True when the same statement already stored `response` on the request's idempotency row. */
+  requestCompleted: boolean;
 }
 
 const jsonOrNull = (value: object | null) => (value === null ? null : JSON.stringify(value));
@@ -145,13 +182,3 @@ function checkRewardParams(reward: RewardRow, params: CreateRedemptionParams): (
   }
 }
 
-async function takeInventory(trx: Trx, reward: RewardRow, quantity: number): Promise<void> {
-  const taken = await trx
-    .updateTable("rewards")
-    .set((eb) => ({ inventory: eb("inventory", "-", quantity) }))
-    .where("id", "=", reward.id)
-    .where("inventory", ">=", quantity)
-    .returning("inventory")
-    .executeTakeFirst();
-  if (!taken) throw new ApiError("reward_out_of_stock", `Reward '${reward.id}' is out of stock.`, "reward");
-}
