@@ -4,6 +4,23 @@ import { ApiError } from "../../errors.js";
 import { verifyWebhook } from "../../webhooks/standard-webhooks.js";
 import { findInboundSecrets, storeInboundWebhook } from "./inbox.js";
 
+/**
+ * Inbound secrets, remembered for a few seconds per process: one query less per webhook. A new secret is
+ * found at once (a failed verification reads again); a secret past its `expires_at` may still verify
+ * for up to SECRET_CACHE_MS.
+ */
+const SECRET_CACHE_MS = 10_000;
+const secretCache = new Map<string, { secrets: string[]; until: number }>();
+async function inboundSecrets(db: Executor, merchantId: string, source: InboundSource, options: { fresh?: boolean } = {}): Promise<string[]> {
+  const key = `${merchantId}:${source}`;
+  const hit = secretCache.get(key);
+  if (!options.fresh && hit && hit.until > Date.now()) return hit.secrets;
+  const secrets = await findInboundSecrets(db, merchantId, source);
+  if (secretCache.size >= 10_000) secretCache.delete(secretCache.keys().next().value!);
+  if (secrets.length > 0) secretCache.set(key, { secrets, until: Date.now() + SECRET_CACHE_MS });
+  return secrets;
+}
+
 export interface InboundDelivery {
   merchantId: string;
   source: InboundSource;
@@ -25,8 +42,10 @@ export type AcceptResult =
  */
 export async function acceptInboundWebhook(db: Executor, delivery: InboundDelivery): Promise<AcceptResult> {
   const { merchantId, source, rawBody } = delivery;
-  const secrets = merchantId.length <= 64 ? await findInboundSecrets(db, merchantId, source) : [];
-  const verified = verifyWebhook(secrets, rawBody, delivery.headers);
+  if (merchantId.length > 64) return { ok: false, reason: "unknown merchant" };
+  let verified = verifyWebhook(await inboundSecrets(db, merchantId, source), rawBody, delivery.headers);
+  // A secret added moments ago is not in the cache yet: on a failure, look again before refusing.
+  if (!verified.ok) verified = verifyWebhook(await inboundSecrets(db, merchantId, source, { fresh: true }), rawBody, delivery.headers);
   if (!verified.ok) return verified;
 
   const envelope = parseEnvelope(rawBody);
