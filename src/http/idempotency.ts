@@ -99,7 +99,7 @@ export async function runInWorker<N extends WorkerOperationName>(
     c.var.logger.warn({ err: error }, "enqueue failed");
     return withdrawOrAnswer(c, deps, id);
   }
-  const outcome = await waitForCompletion(deps, id, { redriveWhilePending: true });
+  const outcome = await waitForCompletion(deps, id);
   if (outcome.status === "completed") return sendStored(c, outcome.response);
   return withdrawOrAnswer(c, deps, id);
 }
@@ -121,7 +121,7 @@ const stored = (row: RequestRow): StoredResponse => ({ status: row.response_stat
  * While the row is pending the job is re-added now and then (deduplicated by id), which recovers a job
  * lost with Redis.
  */
-async function waitForCompletion(deps: AppDeps, id: string, options: { redriveWhilePending: boolean }): Promise<Outcome> {
+async function waitForCompletion(deps: AppDeps, id: string): Promise<Outcome> {
   const timeout = deps.config.REQUEST_TIMEOUT_MS;
   const deadline = Date.now() + timeout;
   // Re-add the job a few times within the deadline: often enough to recover a lost job before the
@@ -139,7 +139,7 @@ async function waitForCompletion(deps: AppDeps, id: string, options: { redriveWh
     if (row.status === "completed") return { status: "completed", response: stored(row) };
     if (Date.now() >= deadline) return { status: "pending" };
     pollMs = Math.min(pollMs * 2, 1_000);
-    if (options.redriveWhilePending && Date.now() >= nextRedrive) {
+    if (Date.now() >= nextRedrive) {
       nextRedrive = Date.now() + redriveEveryMs;
       await redrive(deps.queues, "execute-request", { requestId: id }, { jobId: id }).catch(() => {});
     }
@@ -159,7 +159,9 @@ async function replayExisting(c: Ctx, deps: AppDeps, identity: RequestIdentity):
     );
   }
   if (row?.status === "completed") return sendStored(c, stored(row), true);
-  const outcome = row ? await waitForCompletion(deps, row.id, { redriveWhilePending: false }) : ({ status: "missing" } as const);
+  // A retry waits for the first request, and re-adds its job like the first one does: the process that
+  // stored it may have died (its client is this retry), and waiting for the sweeper would take longer.
+  const outcome = row ? await waitForCompletion(deps, row.id) : ({ status: "missing" } as const);
   if (outcome.status === "completed") return sendStored(c, outcome.response, true);
   // The first request was withdrawn (503) meanwhile: nothing ran, and a retry is safe.
   if (outcome.status === "missing") return unavailable(c);

@@ -93,6 +93,8 @@ export class LoadGenerator {
       if (!retryable) return { ...res, key };
       if (Date.now() > this.retryUntil()) {
         this.record.stats.gaveUp++;
+        // Say what kept it from an answer: the report is the only trace a failed chaos run leaves.
+        process.stdout.write(`chaos: gave up on ${method} ${path} (key ${key}): last answer ${res === null ? "network error" : `${res.status} ${res.body?.error?.code ?? ""}`}\n`);
         return { status: 0, body: undefined, key };
       }
       await sleep(backoff + Math.random() * backoff);

@@ -92,7 +92,9 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     const merchant = await createMerchant(db, "Chaos merchant");
     const tenant = { merchant: merchant.merchant, key: merchant.secret_key_test, inbound: merchant.inbound_secrets };
     let stopAt = Number.POSITIVE_INFINITY;
-    const load = new LoadGenerator(`http://127.0.0.1:${port}`, tenant, () => stopAt + profile.drainTimeoutMs / 2);
+    // Clients keep retrying (same key) as long as the drain may take: a fault near the end of the load
+    // can leave a request waiting for the sweeper's re-drive, and a real client is at least this patient.
+    const load = new LoadGenerator(`http://127.0.0.1:${port}`, tenant, () => stopAt + profile.drainTimeoutMs);
     const endpoint = await load.call("POST", "/v1/webhook-endpoints", { url: receiver.url(), enabled_events: ["*"] });
     if (endpoint.status !== 201) throw new Error(`chaos: endpoint registration ${endpoint.status} ${JSON.stringify(endpoint.body)}`);
     receiver.secrets.push(endpoint.body.secret);
