@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { runSweepsOnce } from "../../jobs/sweepers.js";
 import { createMerchant } from "../../src/domain/merchants/merchants.js";
@@ -6,17 +5,9 @@ import { signWebhook } from "../../src/webhooks/standard-webhooks.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { expectLedgerInvariants } from "../helpers/invariants.js";
 import { countRows, processed, redeem, sendWebhook, snapshot } from "../helpers/lifecycle.js";
+import { signatureVectors } from "../helpers/vectors.js";
 
-interface Vector {
-  secret: string;
-  id: string;
-  timestamp: number;
-  body: string;
-  signature: string;
-}
-const vectors: { valid: Vector[]; invalid_signatures_for_first_vector: string[] } = JSON.parse(
-  readFileSync(new URL("../../../shared/fixtures/standard-webhooks-vectors.json", import.meta.url), "utf8"),
-);
+const vectors = signatureVectors;
 
 let h: Harness;
 beforeAll(async () => {

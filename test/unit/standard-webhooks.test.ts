@@ -1,16 +1,9 @@
-import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { signWebhook, verifyWebhook } from "../../src/webhooks/standard-webhooks.js";
+import { signatureVectors } from "../helpers/vectors.js";
 
-interface Vector {
-  secret: string;
-  id: string;
-  timestamp: number;
-  body: string;
-  signature: string;
-}
-const vectors: { valid: Vector[]; invalid_signatures_for_first_vector: string[] } = JSON.parse(readFileSync(new URL("../../../shared/fixtures/standard-webhooks-vectors.json", import.meta.url), "utf8"));
+const vectors = signatureVectors;
 const headersFor = (v: { id: string; timestamp: number }, signature: string) => ({
   "webhook-id": v.id,
   "webhook-timestamp": String(v.timestamp),
