@@ -1,12 +1,12 @@
-import type { Selectable } from "kysely";
-import type { Db, Executor, Scope, Trx } from "../../db/database.js";
+import type { ExpressionBuilder, Selectable } from "kysely";
+import type { Database, Db, Executor, Scope, Trx } from "../../db/database.js";
 import type { Metadata } from "../../db/tables/account.table.js";
 import type { WebhookEndpointStatus, WebhookEndpointTable } from "../../db/tables/webhook-endpoint.table.js";
 import { notFound } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { newWebhookSecret } from "../merchants/merchants.js";
 import { paginate, unixSeconds, type ListParams } from "../pagination.js";
-import { decryptSecret, encryptSecret } from "./secret-box.js";
+import { encryptSecret } from "./secret-box.js";
 
 export type EndpointRow = Selectable<WebhookEndpointTable>;
 
@@ -56,14 +56,16 @@ export async function createEndpoint(trx: Trx, scope: Scope, input: EndpointInpu
   return { ...serializeEndpoint(row), secret };
 }
 
+/** What a merchant's key in one mode can see: its own, live (not deleted) endpoints. */
+const visibleTo = (scope: Scope) => (eb: ExpressionBuilder<Database, "webhook_endpoints">) =>
+  eb.and([eb("merchant_id", "=", scope.merchantId), eb("livemode", "=", scope.livemode), eb("deleted_at", "is", null)]);
+
 export async function findEndpoint(db: Executor, scope: Scope, id: string): Promise<EndpointRow | undefined> {
   return db
     .selectFrom("webhook_endpoints")
     .selectAll()
     .where("id", "=", id)
-    .where("merchant_id", "=", scope.merchantId)
-    .where("livemode", "=", scope.livemode)
-    .where("deleted_at", "is", null)
+    .where(visibleTo(scope))
     .executeTakeFirst();
 }
 
@@ -81,9 +83,7 @@ export async function listEndpoints(db: Db, scope: Scope, params: ListParams) {
       let query = db
         .selectFrom("webhook_endpoints")
         .selectAll()
-        .where("merchant_id", "=", scope.merchantId)
-        .where("livemode", "=", scope.livemode)
-        .where("deleted_at", "is", null);
+        .where(visibleTo(scope));
       if (bound) query = query.where("seq", bound.op, bound.seq);
       return query.orderBy("seq", order).limit(take).execute();
     },
@@ -114,9 +114,7 @@ export async function updateEndpoint(trx: Trx, scope: Scope, id: string, patch: 
     .updateTable("webhook_endpoints")
     .set({ ...changes, updated_at: new Date() })
     .where("id", "=", id)
-    .where("merchant_id", "=", scope.merchantId)
-    .where("livemode", "=", scope.livemode)
-    .where("deleted_at", "is", null)
+    .where(visibleTo(scope))
     .returningAll()
     .executeTakeFirst();
   if (!row) throw notFound("webhook endpoint", id);
@@ -129,9 +127,7 @@ export async function deleteEndpoint(trx: Trx, scope: Scope, id: string) {
     .updateTable("webhook_endpoints")
     .set({ deleted_at: new Date(), status: "disabled", updated_at: new Date() })
     .where("id", "=", id)
-    .where("merchant_id", "=", scope.merchantId)
-    .where("livemode", "=", scope.livemode)
-    .where("deleted_at", "is", null)
+    .where(visibleTo(scope))
     .returning("id")
     .executeTakeFirst();
   if (!row) throw notFound("webhook endpoint", id);
@@ -147,9 +143,7 @@ export async function rotateEndpointSecret(trx: Trx, scope: Scope, id: string, s
     .selectFrom("webhook_endpoints")
     .selectAll()
     .where("id", "=", id)
-    .where("merchant_id", "=", scope.merchantId)
-    .where("livemode", "=", scope.livemode)
-    .where("deleted_at", "is", null)
+    .where(visibleTo(scope))
     .forUpdate()
     .executeTakeFirst();
   if (!row) throw notFound("webhook endpoint", id);
@@ -162,18 +156,6 @@ export async function rotateEndpointSecret(trx: Trx, scope: Scope, id: string, s
   const secret = newWebhookSecret();
   await trx.insertInto("webhook_endpoint_secrets").values({ endpoint_id: id, ciphertext: encryptSecret(secretKey, id, secret), expires_at: null }).execute();
   return { ...serializeEndpoint(row), secret };
-}
-
-/** The secrets that sign right now, newest first. */
-export async function liveSecrets(db: Executor, endpointId: string, secretKey: Buffer, now = new Date()): Promise<string[]> {
-  const rows = await db
-    .selectFrom("webhook_endpoint_secrets")
-    .select("ciphertext")
-    .where("endpoint_id", "=", endpointId)
-    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
-    .orderBy("id", "desc")
-    .execute();
-  return rows.map((row) => decryptSecret(secretKey, endpointId, row.ciphertext));
 }
 
 const dedupe = (values: string[]) => [...new Set(values)];
