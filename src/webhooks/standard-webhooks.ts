@@ -6,8 +6,6 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks";
  * ±300 s timestamp tolerance; this module adds several valid secrets (rotation) on both sides.
  */
 
-export const TOLERANCE_SECONDS = 300;
-
 export interface SignedHeaders {
   "webhook-id": string;
   "webhook-timestamp": string;

@@ -50,11 +50,8 @@ export async function postPointsEntry(trx: Trx, scope: Scope, entry: PointsEntry
   return trx.insertInto("points_transactions").values(ledgerRow(scope, entry, balanceAfter)).returningAll().executeTakeFirstOrThrow();
 }
 
-/**
- * The balance half of a ledger entry: the conditional UPDATE, returning the new balance. The caller
- * must insert `ledgerRow(...)` in the same transaction (the create path folds it into one statement).
- */
-export async function moveBalance(trx: Trx, scope: Scope, entry: PointsEntry): Promise<number> {
+/** The balance half of a ledger entry: the conditional UPDATE, returning the new balance. */
+async function moveBalance(trx: Trx, scope: Scope, entry: PointsEntry): Promise<number> {
   const { amount } = entry;
   const needsActive = entry.type === "earn" || amount < 0;
   let update = trx
@@ -86,9 +83,9 @@ export async function refusedDebit(trx: Trx, scope: Scope, entry: PointsEntry): 
   );
 }
 
-export function ledgerRow(scope: Scope, entry: PointsEntry, balanceAfter: number, id = newId("pointsTransaction")): Insertable<PointsTransactionTable> {
+function ledgerRow(scope: Scope, entry: PointsEntry, balanceAfter: number): Insertable<PointsTransactionTable> {
   return {
-    id,
+    id: newId("pointsTransaction"),
     merchant_id: scope.merchantId,
     livemode: scope.livemode,
     account_id: entry.accountId,
