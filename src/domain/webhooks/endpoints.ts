@@ -57,8 +57,11 @@ export async function createEndpoint(trx: Trx, scope: Scope, input: EndpointInpu
 }
 
 /** What a merchant's key in one mode can see: its own, live (not deleted) endpoints. */
-const visibleTo = (scope: Scope) => (eb: ExpressionBuilder<Database, "webhook_endpoints">) =>
+export const visibleTo = (scope: Scope) => (eb: ExpressionBuilder<Database, "webhook_endpoints">) =>
   eb.and([eb("merchant_id", "=", scope.merchantId), eb("livemode", "=", scope.livemode), eb("deleted_at", "is", null)]);
+
+/** Whether an endpoint subscribed to an event type (`"*"` = every type). */
+export const subscribesTo = (enabledEvents: readonly string[], type: string) => enabledEvents.includes("*") || enabledEvents.includes(type);
 
 export async function findEndpoint(db: Executor, scope: Scope, id: string): Promise<EndpointRow | undefined> {
   return db

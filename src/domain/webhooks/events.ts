@@ -2,7 +2,7 @@ import type { Db, Executor, Scope, Trx } from "../../db/database.js";
 import { ApiError, notFound } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { paginate, type ListParams } from "../pagination.js";
-import { getEndpoint } from "./endpoints.js";
+import { getEndpoint, subscribesTo, visibleTo } from "./endpoints.js";
 
 async function findEvent(db: Executor, scope: Scope, id: string) {
   return db
@@ -56,13 +56,11 @@ export async function createRedeliveries(trx: Trx, scope: Scope, eventId: string
     const rows = await trx
       .selectFrom("webhook_endpoints")
       .select(["id", "enabled_events"])
-      .where("merchant_id", "=", scope.merchantId)
-      .where("livemode", "=", scope.livemode)
+      .where(visibleTo(scope))
       .where("status", "=", "enabled")
-      .where("deleted_at", "is", null)
       .orderBy("seq")
       .execute();
-    endpoints = rows.filter((row) => row.enabled_events.includes("*") || row.enabled_events.includes(event.type)).map((row) => row.id);
+    endpoints = rows.filter((row) => subscribesTo(row.enabled_events, event.type)).map((row) => row.id);
   }
   const now = new Date();
   const deliveries = endpoints.map((endpoint) => ({

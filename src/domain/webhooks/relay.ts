@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import { inTransaction } from "../../db/transaction.js";
 import { newId } from "../../ids.js";
+import { subscribesTo } from "./endpoints.js";
 
 export interface DueDelivery {
   id: string;
@@ -48,7 +49,7 @@ export async function relayEvents(db: Db, limit = 500): Promise<{ events: number
           (endpoint) =>
             endpoint.merchant_id === event.merchant_id &&
             endpoint.livemode === event.livemode &&
-            (endpoint.enabled_events.includes("*") || endpoint.enabled_events.includes(event.type)),
+            subscribesTo(endpoint.enabled_events, event.type),
         )
         .map((endpoint) => ({ id: newId("delivery"), event_id: event.id, endpoint_id: endpoint.id, status: "pending" as const, next_attempt_at: now })),
     );

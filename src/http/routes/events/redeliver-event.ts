@@ -26,8 +26,10 @@ export const registerRedeliverEvent: RegisterRoute = (app, deps) =>
     const response = await runInline(c, deps, async (trx) => ({ status: 200, body: await createRedeliveries(trx, c.var.scope, id, parsed.data.endpoint) }));
     if (response.status === 200) {
       // After the commit. A lost enqueue only costs latency: the rows are due and the sweeper re-drives them.
-      const { deliveries } = JSON.parse(await response.clone().text()) as { deliveries: string[] };
-      await enqueueMany(deps.queues, "deliver-webhook", deliveries.map((deliveryId) => ({ payload: { deliveryId }, jobId: deliveryJobId({ id: deliveryId, attempts: 0 }) }))).catch(
+      // `deliveries[i]` goes to `endpoints[i]`; the endpoint id lets a job over the endpoint's cap wait cheaply.
+      const { deliveries, endpoints } = JSON.parse(await response.clone().text()) as { deliveries: string[]; endpoints: string[] };
+      const jobs = deliveries.map((deliveryId, i) => ({ payload: { deliveryId, endpointId: endpoints[i] }, jobId: deliveryJobId({ id: deliveryId, attempts: 0 }) }));
+      await enqueueMany(deps.queues, "deliver-webhook", jobs).catch(
         (error: unknown) => c.var.logger.warn({ err: error }, "enqueue of redeliveries failed; the sweeper will re-drive"),
       );
     }

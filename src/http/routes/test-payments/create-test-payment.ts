@@ -21,7 +21,8 @@ const route = createRoute({
 export const registerCreateTestPayment: RegisterRoute = (app, deps) =>
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
-    // Set only by a run that commits (a refusal rolls back to the savepoint and stores the error).
+    // Ids from the last run: a refused or retried run may leave ids of rolled-back rows; their jobs find
+    // no row and do nothing, so enqueuing them is harmless.
     let inboxIds: string[] = [];
     const response = await runInline(c, deps, async (trx) => {
       const created = await createTestPayment(trx, c.var.scope, input);

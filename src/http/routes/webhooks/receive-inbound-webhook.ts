@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { InboundSource } from "../../../db/tables/inbound-webhook.table.js";
 import { acceptInboundWebhook } from "../../../domain/inbound/accept.js";
 import { ApiError } from "../../../errors.js";
-import { enqueue } from "../../../queue/producer.js";
+import { enqueueMany } from "../../../queue/producer.js";
 import type { Logger } from "../../../logger.js";
 import type { AppDeps, AppEnv } from "../../env.js";
 import { sendJson } from "../../respond.js";
@@ -56,7 +56,9 @@ async function receive(c: Context<AppEnv>, deps: AppDeps, source: InboundSource)
     c.var.logger.info({ merchant: merchantId, source, reason: accepted.reason }, "inbound webhook refused");
     throw unauthorized();
   }
-  if (!accepted.duplicate) await enqueueInboundProcessing(deps, c.var.logger, [accepted.id]);
+  // Duplicates too: a provider's retry may be all that is left of a first delivery whose enqueue failed.
+  // The job id is the inbox id and a processed row is a no-op, so this never processes twice.
+  await enqueueInboundProcessing(deps, c.var.logger, [accepted.id]);
   return sendJson(c, 200, { received: true, duplicate: accepted.duplicate });
 }
 
@@ -65,11 +67,9 @@ async function receive(c: Context<AppEnv>, deps: AppDeps, source: InboundSource)
  * them, so a failed enqueue is logged, not answered as an error.
  */
 export async function enqueueInboundProcessing(deps: AppDeps, logger: Logger, inboxIds: string[]): Promise<void> {
-  for (const inboxId of inboxIds) {
-    try {
-      await enqueue(deps.queues, "process-inbound-webhook", { inboxId }, { jobId: inboxId });
-    } catch (error) {
-      logger.warn({ err: error, inbox: inboxId }, "enqueue failed; the inbox sweeper will process it");
-    }
+  try {
+    await enqueueMany(deps.queues, "process-inbound-webhook", inboxIds.map((inboxId) => ({ payload: { inboxId }, jobId: inboxId })));
+  } catch (error) {
+    logger.warn({ err: error, inbox: inboxIds }, "enqueue failed; the inbox sweeper will process it");
   }
 }
