@@ -123,7 +123,10 @@ describe("recovery when the queue fails", () => {
     const res = await h.api("POST", "/v1/loyalty/redemptions", { body, idempotencyKey: "slow" });
     expect(res.status).toBe(503);
     h.startWorkers();
-    await waitFor(async () => ((await h.deps.queues.requests.getJobCounts("waiting", "active")).waiting ?? 0) === 0, "the late job to run");
+    await waitFor(async () => {
+      const counts = await h.deps.queues.requests.getJobCounts("waiting", "active");
+      return (counts.waiting ?? 0) + (counts.active ?? 0) === 0;
+    }, "the late job to run");
     expect(await redemptionsOf(account.id)).toHaveLength(0);
     expect(await balanceOf(account.id)).toBe(1000);
     const retry = await h.api("POST", "/v1/loyalty/redemptions", { body, idempotencyKey: "slow" });

@@ -4,7 +4,7 @@ import { createMerchant } from "../../src/domain/merchants/merchants.js";
 import { createAccount, createReward } from "../helpers/factories.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { expectLedgerInvariants } from "../helpers/invariants.js";
-import { redeem, snapshot } from "../helpers/lifecycle.js";
+import { countRows, redeem, snapshot } from "../helpers/lifecycle.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -117,6 +117,9 @@ describe("POST /v1/test/payments", () => {
 
   test("refusals: currency mismatch, unknown or foreign redemption, not pending, unknown card, duplicates", async () => {
     const redemption = await redeem(h, "discount_amount");
+    const paymentsOf = async (merchant: string) =>
+      Number((await h.deps.db.selectFrom("test_payments").select((eb) => eb.fn.countAll<number>().as("n")).where("merchant_id", "=", merchant).executeTakeFirstOrThrow()).n);
+    const [paymentsBefore, inboxBefore] = [await paymentsOf(h.merchant.merchant), await countRows(h, "inbound_webhooks")];
     const mismatch = await pay({ amount: 2999, currency: "USD", card: { number: "4242424242424242" }, discounts: [{ redemption: redemption.id }] });
     expect(mismatch.status).toBe(422);
     expect(mismatch.body.error).toMatchObject({ code: "currency_mismatch", param: "discounts.0.redemption" });
@@ -139,8 +142,9 @@ describe("POST /v1/test/payments", () => {
 
     // Nothing refused left a payment or an inbox row behind, and the redemption is untouched.
     expect(await snapshot(h, redemption.id)).toMatchObject({ status: "pending", payment: null });
-    const counts = await h.deps.db.selectFrom("test_payments").select((eb) => eb.fn.countAll<number>().as("n")).where("customer", "is", null).where("amount", "=", 2999).where("currency", "=", "USD").executeTakeFirstOrThrow();
-    expect(Number(counts.n)).toBe(0);
+    expect(await paymentsOf(h.merchant.merchant)).toBe(paymentsBefore);
+    expect(await paymentsOf(other.merchant)).toBe(0);
+    expect(await countRows(h, "inbound_webhooks")).toBe(inboxBefore);
   });
 
   test("live keys get 404, exactly like an unknown URL, even with an invalid body", async () => {
