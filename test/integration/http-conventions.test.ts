@@ -7,6 +7,10 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+/** This file never creates an account: every write it makes must be refused without a trace. */
+const accountCount = async () =>
+  Number((await h.deps.db.selectFrom("loyalty_accounts").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+
 const expectError = (res: { status: number; body: any; headers: Headers }, status: number, code: string, param?: string) => {
   expect(res.status).toBe(status);
   expect(res.body.error).toMatchObject({ code, ...(param ? { param } : {}) });
@@ -54,6 +58,7 @@ describe("conventions", () => {
   test("a body over 64 KiB → 413 body_too_large", async () => {
     const res = await h.api("POST", "/v1/loyalty/accounts", { body: { metadata: { big: "x".repeat(70 * 1024) } } });
     expectError(res, 413, "body_too_large");
+    expect(await accountCount()).toBe(0);
   });
   test("missing and invalid parameters name the param", async () => {
     expectError(await h.api("POST", "/v1/loyalty/transactions", { body: { amount: 5, reason: "x" } }), 400, "parameter_missing", "account");
@@ -66,6 +71,7 @@ describe("conventions", () => {
   });
   test("an Idempotency-Key that is not 1–255 printable ASCII → 400", async () => {
     expectError(await h.api("POST", "/v1/loyalty/accounts", { body: {}, idempotencyKey: "x".repeat(256) }), 400, "parameter_invalid", "Idempotency-Key");
+    expect(await accountCount()).toBe(0);
   });
   test("/healthz and /readyz", async () => {
     expect((await h.api("GET", "/healthz")).status).toBe(200);

@@ -118,5 +118,8 @@ describe("idempotent writes run by the web process", () => {
     expect(live1.status).toBe(201);
     expect(live1.body.id).not.toBe(test1.body.id);
     expect(live1.body.livemode).toBe(true);
+    expect(await h.deps.db.selectFrom("loyalty_accounts").select("id").where("id", "in", [test1.body.id, live1.body.id]).execute()).toHaveLength(2);
+    const keys = await h.deps.db.selectFrom("idempotency_keys").select("livemode").where("key", "=", "scoped").orderBy("livemode").execute();
+    expect(keys).toEqual([{ livemode: false }, { livemode: true }]);
   });
 });

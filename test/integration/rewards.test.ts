@@ -31,9 +31,13 @@ describe("rewards", () => {
     [{ ...REWARD_BODIES.store_credit, inventory: -1 }, "parameter_invalid", "inventory"],
     [{ type: "store_credit", cost: 5, value: { amount: 1, currency: "EUR" } }, "parameter_missing", "name"],
   ])("invalid reward %# → 400 %s (%s)", async (body, code, param) => {
+    const countRewards = async () =>
+      Number((await h.deps.db.selectFrom("rewards").select((eb) => eb.fn.countAll<number>().as("n")).where("merchant_id", "=", h.merchant.merchant).executeTakeFirstOrThrow()).n);
+    const before = await countRewards();
     const res = await h.api("POST", "/v1/loyalty/rewards", { body });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code, param });
+    expect(await countRewards()).toBe(before);
   });
 
   test("retrieve, list by active, patch (type, cost and value are fixed)", async () => {

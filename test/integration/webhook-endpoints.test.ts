@@ -126,6 +126,7 @@ test("invalid enabled_events are refused", async () => {
     expect(res.status).toBe(400);
     expect(res.body.error.param).toMatch(/^enabled_events/);
   }
+  expect(await h.deps.db.selectFrom("webhook_endpoints").select("id").where("merchant_id", "=", tenant.merchant).execute()).toEqual([]);
 });
 
 test("endpoints never cross merchants or modes: 404 everywhere", async () => {
@@ -141,5 +142,8 @@ test("endpoints never cross merchants or modes: 404 everywhere", async () => {
     expect((await h.api("DELETE", `/v1/webhook-endpoints/${id}`, { key })).status).toBe(404);
     expect((await h.api("GET", "/v1/webhook-endpoints", { key })).body.data).toEqual([]);
   }
-  expect((await h.api("GET", `/v1/webhook-endpoints/${id}`, { key: tenant.secret_key_test })).body.status).toBe("enabled");
+  const row = await h.deps.db.selectFrom("webhook_endpoints").select(["status", "deleted_at"]).where("id", "=", id).executeTakeFirstOrThrow();
+  expect(row).toEqual({ status: "enabled", deleted_at: null });
+  // No foreign rotation happened: still the one secret, with no end.
+  expect(await h.deps.db.selectFrom("webhook_endpoint_secrets").select("expires_at").where("endpoint_id", "=", id).execute()).toEqual([{ expires_at: null }]);
 });
