@@ -48,6 +48,10 @@ const schema = z.object({
   // Not in the public spec: operational knobs with safe defaults.
   /** How long a REST request waits for its worker job before answering 503 (nothing happened). */
   REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** After SIGTERM/SIGINT a process drains for at most this long, then exits (non-zero if it abandoned work). */
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  /** Failed runs of one stored request or inbound webhook before it is dead-lettered (marked failed). */
+  MAX_ATTEMPTS: int(1, 1000).default(10),
   /** Jobs one worker process runs at once, per queue. */
   WORKER_CONCURRENCY: int(1, 512).default(16),
   /** Postgres connections per process. */
