@@ -1,7 +1,8 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../src/config.js";
-import { createDb } from "../src/db/client.js";
+import { createDb, DEFAULT_DB_TIMEOUTS } from "../src/db/client.js";
+import { DependencyMonitor, describeTarget } from "../src/ops/dependency-monitor.js";
 import type { Db } from "../src/db/database.js";
 import { createLogger } from "../src/logger.js";
 import { createQueues, type Queues } from "../src/queue/producer.js";
@@ -17,24 +18,35 @@ export interface WorkerDeps {
   queues: Queues;
   redis: Redis;
   logger: Logger;
+  /** Reports Postgres and Redis outages once each, for every part of the worker. */
+  monitor: DependencyMonitor;
   /** Outbound webhook HTTP: a dispatcher that only connects to addresses the SSRF guard permits. */
   webhooks: { dispatcher: Dispatcher; allow: AllowList };
 }
 
 export function buildWorkerDeps(config: Config): WorkerDeps {
-  const redis = createRedis(config.REDIS_URL, "producer");
+  const logger = createLogger(config.LOG_LEVEL, { process: "worker" });
+  const monitor = new DependencyMonitor(logger, {
+    postgres: describeTarget(config.DATABASE_URL, "DATABASE_URL"),
+    redis: describeTarget(config.REDIS_URL, "REDIS_URL"),
+  });
+  const redis = createRedis(config.REDIS_URL, "producer", monitor);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, DEFAULT_DB_TIMEOUTS, monitor);
+  monitor.start({ db, redis });
   const allow = parseAllowList(config.WEBHOOK_ALLOW_HOSTS);
   return {
     config,
-    db: createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE),
-    queues: createQueues(redis, config.QUEUE_PREFIX),
+    db,
+    queues: createQueues(redis, config.QUEUE_PREFIX, monitor),
     redis,
-    logger: createLogger(config.LOG_LEVEL, { process: "worker" }),
+    logger,
+    monitor,
     webhooks: { dispatcher: createWebhookDispatcher(allow, config.WEBHOOK_TIMEOUT_MS), allow },
   };
 }
 
 export async function closeWorkerDeps(deps: WorkerDeps): Promise<void> {
+  deps.monitor.stop();
   await Promise.allSettled([Promise.all(Object.values(deps.queues).map((queue) => queue.close())), deps.db.destroy(), deps.webhooks.dispatcher.close()]);
   deps.redis.disconnect();
 }

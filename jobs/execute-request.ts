@@ -1,6 +1,8 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import { executePendingRequest } from "../src/domain/requests/execute-pending-request.js";
 import type { JobPayload } from "../src/queue/catalog.js";
+import { recordFailedRun } from "../src/domain/requests/requests.js";
+import { withDeadLetter } from "./dead-letter.js";
 import type { WorkerDeps } from "./deps.js";
 import { scheduleExpiry } from "./expire-redemption.js";
 
@@ -9,9 +11,12 @@ import { scheduleExpiry } from "./expire-redemption.js";
  * number of times: the first run that commits completes the request, later runs find nothing to do.
  */
 export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"execute-request">>) {
-  const result = await executePendingRequest(deps.db, job.data.requestId, {
-    pendingTtlSeconds: deps.config.REDEMPTION_PENDING_TTL_SECONDS,
-  });
+  const { requestId } = job.data;
+  const result = await withDeadLetter(
+    deps,
+    () => executePendingRequest(deps.db, requestId, { pendingTtlSeconds: deps.config.REDEMPTION_PENDING_TTL_SECONDS }),
+    (error, maxAttempts) => recordFailedRun(deps.db, requestId, error, maxAttempts),
+  );
   if (result.outcome === "unknown_operation") {
     // A newer web process stored an operation this worker does not know: let a newer worker take it.
     throw new UnrecoverableError(`unknown operation ${result.operation}`);

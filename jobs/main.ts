@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from "../src/bin/load-config.js";
+import { exitOnSignal } from "../src/ops/shutdown.js";
 import { buildWorkerDeps, closeWorkerDeps } from "./deps.js";
 import { startWorkers } from "./worker.js";
 
@@ -8,14 +9,7 @@ const deps = buildWorkerDeps(config);
 const running = startWorkers(deps);
 deps.logger.info({ concurrency: config.WORKER_CONCURRENCY }, "worker started");
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  deps.logger.info({ signal }, "worker stopping: finishing running jobs");
-  await running.close();
-  await closeWorkerDeps(deps);
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+exitOnSignal(deps.logger, config.SHUTDOWN_TIMEOUT_MS, {
+  drain: () => running.close(),
+  close: () => closeWorkerDeps(deps),
+});

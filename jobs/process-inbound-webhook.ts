@@ -1,6 +1,8 @@
 import type { Job } from "bullmq";
 import { processInboundWebhook } from "../src/domain/inbound/process-inbound-webhook.js";
 import type { JobPayload } from "../src/queue/catalog.js";
+import { recordFailedProcessing } from "../src/domain/inbound/inbox.js";
+import { withDeadLetter } from "./dead-letter.js";
 import type { WorkerDeps } from "./deps.js";
 
 /**
@@ -8,5 +10,10 @@ import type { WorkerDeps } from "./deps.js";
  * locked, so a rerun (stalled job, sweeper re-drive, duplicate enqueue) is a no-op.
  */
 export async function processInboundWebhookJob(deps: WorkerDeps, job: Job<JobPayload<"process-inbound-webhook">>) {
-  return processInboundWebhook(deps.db, job.data.inboxId);
+  const { inboxId } = job.data;
+  return withDeadLetter(
+    deps,
+    () => processInboundWebhook(deps.db, inboxId),
+    (error, maxAttempts) => recordFailedProcessing(deps.db, inboxId, error, maxAttempts),
+  );
 }

@@ -1,4 +1,5 @@
 import { deliveryJobId, relayEvents } from "../src/domain/webhooks/relay.js";
+import { isOutage } from "../src/ops/outages.js";
 import { enqueueMany } from "../src/queue/producer.js";
 import type { WorkerDeps } from "./deps.js";
 
@@ -17,7 +18,8 @@ export async function relayAndEnqueue(deps: WorkerDeps): Promise<number> {
       relayed.deliveries.map((delivery) => ({ payload: { deliveryId: delivery.id, endpointId: delivery.endpoint_id }, jobId: deliveryJobId(delivery) })),
     );
   } catch (error) {
-    deps.logger.warn({ err: error, deliveries: relayed.deliveries.length }, "enqueue after relay failed; the sweeper will re-drive");
+    if (isOutage(error)) deps.monitor.down("redis", error);
+    else deps.logger.warn({ err: error, deliveries: relayed.deliveries.length }, "enqueue after relay failed; the sweeper will re-drive");
   }
   return relayed.events;
 }
@@ -38,7 +40,8 @@ export function startRelayLoop(deps: WorkerDeps): { stop: () => Promise<void> } 
       // A full batch means more are waiting: keep going before sleeping.
       while (!stopped && (await relayAndEnqueue(deps)) === RELAY_BATCH);
     } catch (error) {
-      deps.logger.warn({ err: error }, "relay round failed; will retry");
+      if (isOutage(error)) deps.monitor.down("postgres", error);
+      else deps.logger.warn({ err: error }, "relay round failed; will retry");
     }
     if (!stopped) timer = setTimeout(() => (running = tick()), deps.config.WEBHOOK_RELAY_INTERVAL_MS);
   };

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { findUnprocessedInboundIds } from "../src/domain/inbound/inbox.js";
 import { expireRedemption, findExpiredRedemptionIds } from "../src/domain/redemptions/expiry.js";
 import { deliveryJobId, findDueDeliveries } from "../src/domain/webhooks/relay.js";
+import { isOutage, outageOf } from "../src/ops/outages.js";
 import { redrive } from "../src/queue/producer.js";
 import type { WorkerDeps } from "./deps.js";
 import { relayAndEnqueue } from "./relay-loop.js";
@@ -19,19 +20,18 @@ export type Sweep = (deps: WorkerDeps) => Promise<number>;
  * of work that was merely slow is harmless.
  */
 export const SWEEPS: Record<string, Sweep> = {
-  /** Requests stored by the web process whose job vanished (e.g. the web process died after storing). */
-  async staleRequests(deps) {
-    const cutoff = new Date(Date.now() - deps.config.SWEEP_STALE_AFTER_MS);
-    const rows = await deps.db
-      .selectFrom("idempotency_keys")
-      .select("id")
-      .where("status", "=", "pending")
-      .where("created_at", "<", cutoff)
-      .orderBy("created_at")
-      .limit(500)
-      .execute();
-    for (const row of rows) await redrive(deps.queues, "execute-request", { requestId: row.id }, { jobId: row.id });
-    return rows.length;
+  /**
+   * Requests past their deadline that no job withdrew (the web process died, or could not reach
+   * Postgres to withdraw them). They can no longer take effect — a trigger refuses a late COMMIT — so
+   * they are deleted, never re-driven: a request runs while its client waits for it, or not at all.
+   */
+  async overdueRequests(deps) {
+    const result = await sql`
+      DELETE FROM idempotency_keys WHERE id IN (
+        SELECT id FROM idempotency_keys
+        WHERE status = 'pending' AND deadline_at < clock_timestamp() - interval '1 second'
+        ORDER BY deadline_at LIMIT 1000)`.execute(deps.db);
+    return Number(result.numAffectedRows ?? 0);
   },
 
   /** Inbound webhooks stored (and answered 2xx) whose processing job was lost or never enqueued. */
@@ -85,7 +85,7 @@ export const SWEEPS: Record<string, Sweep> = {
     const result = await sql`
       DELETE FROM idempotency_keys WHERE id IN (
         SELECT id FROM idempotency_keys
-        WHERE status = 'completed' AND created_at < now() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS})
+        WHERE status IN ('completed', 'failed') AND created_at < now() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS})
         LIMIT 1000)`.execute(deps.db);
     return Number(result.numAffectedRows ?? 0);
   },
@@ -104,7 +104,10 @@ export async function runSweepsOnce(deps: WorkerDeps): Promise<Record<string, nu
         try {
           counts[name] = await sweep(deps);
         } catch (error) {
-          deps.logger.warn({ err: error, sweep: name }, "sweep failed; will retry next round");
+          // An outage fails every sweep each round: the monitor reports it once, not five lines a round.
+          const outage = outageOf(error);
+          if (outage) deps.monitor.down(outage === "unknown" ? "postgres" : outage, error);
+          else deps.logger.warn({ err: error, sweep: name }, "sweep failed; will retry next round");
         }
       }
       return counts;
@@ -117,7 +120,10 @@ export async function runSweepsOnce(deps: WorkerDeps): Promise<Record<string, nu
 export function startSweepers(deps: WorkerDeps): { stop: () => Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    running = runSweepsOnce(deps).catch((error) => deps.logger.warn({ err: error }, "sweep round failed"));
+    running = runSweepsOnce(deps).catch((error) => {
+      if (isOutage(error)) deps.monitor.down("postgres", error);
+      else deps.logger.warn({ err: error }, "sweep round failed");
+    });
   }, deps.config.SWEEP_INTERVAL_MS);
   timer.unref();
   return {

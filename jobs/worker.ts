@@ -1,5 +1,7 @@
 import { MetricsTime, Worker } from "bullmq";
+import { isOutage } from "../src/ops/outages.js";
 import { QUEUES, type QueueKey } from "../src/queue/catalog.js";
+import { reconnectDelay } from "../src/queue/redis.js";
 import type { WorkerDeps } from "./deps.js";
 import { JOB_HANDLERS, type JobHandler } from "./registry.js";
 import { startRelayLoop } from "./relay-loop.js";
@@ -22,7 +24,7 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
         return handler({ ...deps, logger: deps.logger.child({ job_id: job.id, job: job.name, queue: name }) }, job, token);
       },
       {
-        connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null },
+        connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null, connectTimeout: 2_000, retryStrategy: reconnectDelay },
         prefix: deps.config.QUEUE_PREFIX,
         // Deliveries mostly wait on receivers' networks, so that queue runs many more at once.
         concurrency: key === "deliveries" ? deps.config.WEBHOOK_DELIVERY_CONCURRENCY : deps.config.WORKER_CONCURRENCY,
@@ -30,10 +32,12 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
         metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       },
     );
-    worker.on("error", (error) => deps.logger.warn({ err: error, queue: name }, "worker connection error"));
-    worker.on("failed", (job, error) =>
-      deps.logger.warn({ err: error, queue: name, job_id: job?.id, job: job?.name, attempt: job?.attemptsMade }, "job failed"),
-    );
+    worker.on("error", (error) => deps.monitor.down("redis", error));
+    // A job failing because Postgres or Redis is away is the outage, reported once by the monitor.
+    worker.on("failed", (job, error) => {
+      if (isOutage(error)) return;
+      deps.logger.warn({ err: error, queue: name, job_id: job?.id, job: job?.name, attempt: job?.attemptsMade }, "job failed");
+    });
     return worker;
   });
   const sweepers = options.sweepers === false ? null : startSweepers(deps);
@@ -41,8 +45,7 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
   return {
     workers,
     close: async () => {
-      await Promise.all(workers.map((worker) => worker.close()));
-      await Promise.all([sweepers?.stop(), relay.stop()]);
+      await Promise.all([...workers.map((worker) => worker.close()), sweepers?.stop(), relay.stop()]);
     },
   };
 }

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   currency_mismatch: { status: 422, type: "invalid_request_error" },
   rate_limited: { status: 429, type: "rate_limit_error" },
   internal_error: { status: 500, type: "api_error" },
+  /** Postgres could not be asked whether a request that may have run did run: retry with the same key. */
+  outcome_unknown: { status: 500, type: "api_error" },
   service_unavailable: { status: 503, type: "api_error" },
 } as const satisfies Record<string, { status: number; type: string }>;
 

@@ -1,4 +1,5 @@
 import { createDb } from "../db/client.js";
+import { countDeadLetters } from "../domain/dead-letters.js";
 import { checkInvariants, DEFAULT_GRACE_SECONDS } from "../domain/invariants/checks.js";
 import { loadConfigOrExit } from "./load-config.js";
 
@@ -25,6 +26,11 @@ try {
     process.stdout.write(`${ok ? "ok  " : "FAIL"} [${result.id}] ${result.name}\n`);
     for (const row of result.violations) process.stdout.write(`       ${JSON.stringify(row)}\n`);
   }
+  const dead = await countDeadLetters(db);
+  process.stdout.write(
+    `dead-lettered (failed ${config.MAX_ATTEMPTS} times, no longer retried; reported, not a violation): ` +
+      `${dead.requests} request(s), ${dead.inbound_webhooks} inbound webhook(s)\n`,
+  );
   process.stdout.write(violated === 0 ? "all invariants hold\n" : `${violated} invariant check(s) violated\n`);
   process.exitCode = violated === 0 ? 0 : 1;
 } finally {

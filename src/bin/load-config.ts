@@ -6,7 +6,8 @@ export function loadConfigOrExit(): Config {
     return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      // Like every line the service prints: one JSON object (the problems listed together).
+      process.stderr.write(`${JSON.stringify({ level: 60, time: Date.now(), pid: process.pid, msg: "invalid configuration", problems: error.problems })}\n`);
       process.exit(78); // EX_CONFIG
     }
     throw error;

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import { userInfo } from "node:os";
 import pg from "pg";
 import type { Database, Db } from "./database.js";
+import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import { usePreparedStatements } from "./prepared-statements.js";
 
 // int8 (bigint, bigserial) arrives as a string by default. Points and sequence numbers stay far below
@@ -18,17 +19,38 @@ export function connectionConfig(databaseUrl: string): pg.ClientConfig {
   return { connectionString: url.toString() };
 }
 
-export function createDb(databaseUrl: string, poolSize = 10): Db {
-  const pool = new pg.Pool({ ...connectionConfig(databaseUrl), max: poolSize, idleTimeoutMillis: 30_000 });
+/** Bounds on every Postgres wait of a process (see README "Timeouts"). */
+export interface DbTimeouts {
+  /** Connecting, and waiting for a free pooled connection. */
+  connectMs: number;
+  /** One statement, enforced by Postgres (it cancels the statement; the connection stays usable). */
+  statementMs: number;
+  /** A transaction left open by a stalled process: Postgres ends the session and frees its locks. */
+  idleInTransactionMs: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 5_000, statementMs: 30_000, idleInTransactionMs: 60_000 };
+
+export function createDb(databaseUrl: string, poolSize = 10, timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS, monitor?: DependencyMonitor): Db {
+  const pool = new pg.Pool({
+    ...connectionConfig(databaseUrl),
+    max: poolSize,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: timeouts.statementMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    // A Postgres host that vanished without closing its sockets is noticed by TCP, not by waiting forever.
+    keepAlive: true,
+  });
   // An idle client that loses its server (Postgres restart) emits 'error'; without a listener that
   // would crash the process. The pool discards the client and the next query reconnects.
-  pool.on("error", () => {});
+  pool.on("error", (error) => monitor?.down("postgres", error));
   // The pool listens only while a client is idle. A client checked out between queries (a transaction
   // waiting on the app, the sweeper's session holding its advisory lock) that loses its server emits
   // 'error' on itself: found by the chaos suite, it crashed every web and worker process on a Postgres
   // restart. Listen for good; the failed client is not queryable, so the pool discards it on release.
   pool.on("connect", (client) => {
-    client.on("error", () => {});
+    client.on("error", (error) => monitor?.down("postgres", error));
     usePreparedStatements(client);
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -40,7 +62,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const name = decodeURIComponent(url.pathname.replace(/^\//, ""));
   if (!name) return;
   url.pathname = "/postgres";
-  const client = new pg.Client(connectionConfig(url.toString()));
+  const client = new pg.Client({ ...connectionConfig(url.toString()), connectionTimeoutMillis: DEFAULT_DB_TIMEOUTS.connectMs });
+  client.on("error", () => {}); // a connection lost mid-way fails the query below, which is what counts
   await client.connect();
   try {
     const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);

@@ -24,7 +24,7 @@ const OPENAPI_CONFIG = {
 
 export function createApp(deps: AppDeps): Router {
   const app = createRouter();
-  const metrics = new Metrics(deps.queues, deps.redis, deps.config.QUEUE_PREFIX);
+  const metrics = new Metrics(deps.queues, deps.redis, deps.config.QUEUE_PREFIX, deps.db);
   app.use("*", requestContext(deps.logger));
   app.use("*", metrics.middleware());
   app.use(

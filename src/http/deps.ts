@@ -1,24 +1,41 @@
 import type { Config } from "../config.js";
 import { createDb } from "../db/client.js";
 import { createLogger } from "../logger.js";
+import { DependencyMonitor, describeTarget } from "../ops/dependency-monitor.js";
 import { closeQueues, createQueues } from "../queue/producer.js";
 import { createRedis } from "../queue/redis.js";
 import type { AppDeps } from "./env.js";
 import { OutcomeWaiter } from "./outcomes.js";
 
 export function buildAppDeps(config: Config): AppDeps {
-  const redis = createRedis(config.REDIS_URL, "producer");
+  const logger = createLogger(config.LOG_LEVEL, { process: "web" });
+  const monitor = new DependencyMonitor(logger, {
+    postgres: describeTarget(config.DATABASE_URL, "DATABASE_URL"),
+    redis: describeTarget(config.REDIS_URL, "REDIS_URL"),
+  });
+  const redis = createRedis(config.REDIS_URL, "producer", monitor);
+  // A request never waits on Postgres longer than its own deadline allows.
+  const timeouts = {
+    connectMs: Math.min(5_000, Math.max(100, Math.round(config.REQUEST_TIMEOUT_MS / 2))),
+    statementMs: config.REQUEST_TIMEOUT_MS,
+    idleInTransactionMs: 60_000,
+  };
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, timeouts, monitor);
+  monitor.start({ db, redis });
   return {
     config,
-    db: createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE),
+    db,
     redis,
-    queues: createQueues(redis, config.QUEUE_PREFIX),
-    outcomes: new OutcomeWaiter(config.REDIS_URL, config.QUEUE_PREFIX),
-    logger: createLogger(config.LOG_LEVEL, { process: "web" }),
+    queues: createQueues(redis, config.QUEUE_PREFIX, monitor),
+    outcomes: new OutcomeWaiter(config.REDIS_URL, config.QUEUE_PREFIX, monitor),
+    logger,
+    monitor,
   };
 }
 
+/** Closes every connection; each close is bounded by the caller (see bin/web.ts). */
 export async function closeAppDeps(deps: AppDeps): Promise<void> {
+  deps.monitor.stop();
   await Promise.allSettled([deps.outcomes.close(), closeQueues(deps.queues), deps.db.destroy()]);
   deps.redis.disconnect();
 }

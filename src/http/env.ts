@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Db, Scope } from "../db/database.js";
 import type { Queues } from "../queue/producer.js";
+import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import type { OutcomeWaiter } from "./outcomes.js";
 
 /** Everything the web process needs, passed in so tests build the real app with a test config. */
@@ -14,6 +15,8 @@ export interface AppDeps {
   redis: Redis;
   outcomes: OutcomeWaiter;
   logger: Logger;
+  /** Reports Postgres and Redis outages once each; /readyz reads it. */
+  monitor: DependencyMonitor;
 }
 
 export interface AppEnv {

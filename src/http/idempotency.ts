@@ -19,6 +19,8 @@ import {
 import { ApiError } from "../errors.js";
 import { newId } from "../ids.js";
 import { enqueue, redrive } from "../queue/producer.js";
+import { sleep, withDeadline } from "../deadline.js";
+import { isOutage } from "../ops/outages.js";
 import type { AppDeps, AppEnv } from "./env.js";
 import { sendError } from "./middleware/errors.js";
 import { sendStored } from "./respond.js";
@@ -77,10 +79,29 @@ export async function runInline(c: Ctx, deps: AppDeps, run: (trx: Trx) => Promis
 }
 
 /**
+ * How a worker-run request spends REQUEST_TIMEOUT_MS. The stored row gets `budget` (on Postgres's clock)
+ * to take effect; the web process waits that long for the outcome, then settles: it withdraws the row
+ * (a DELETE that waits for a worker holding it) or, if Postgres cannot tell it in time, waits out
+ * `grace` past the deadline, after which no commit can land, and reads the row once. Every step has a
+ * deadline, so the answer comes within REQUEST_TIMEOUT_MS plus at most a second.
+ */
+function requestTiming(timeoutMs: number) {
+  const startedAt = Date.now();
+  const grace = Math.min(500, Math.round(timeoutMs / 10));
+  return {
+    budget: timeoutMs - 2 * grace,
+    grace,
+    /** The hard bound on the answer. */
+    answerBy: startedAt + timeoutMs + 1_000,
+    left: (until: number) => Math.max(0, until - Date.now()),
+  };
+}
+type Timing = ReturnType<typeof requestTiming>;
+
+/**
  * A write a worker performs (redemption changes). The pending row is the durable request; the job only
- * carries its id. The handler waits for the outcome of record in Postgres. If the queue is down, or the
- * outcome does not come in time, the request is withdrawn before answering 503, so a 503 always means
- * nothing happened and a retry with the same key is safe.
+ * carries its id. A 503 always means nothing happened and nothing will: the row is withdrawn, or its
+ * deadline has passed (a trigger refuses a COMMIT after it). A retry with the same key is then safe.
  */
 export async function runInWorker<N extends WorkerOperationName>(
   c: Ctx,
@@ -89,67 +110,104 @@ export async function runInWorker<N extends WorkerOperationName>(
   params: WorkerOperationParams<N>,
 ): Promise<Response> {
   const identity = requestIdentity(c);
+  const timing = requestTiming(deps.config.REQUEST_TIMEOUT_MS);
   const id = newId("idempotency");
-  const claimed = await claimRequest(deps.db, identity, id, { operation, params: params as unknown as Record<string, unknown> });
-  if (!claimed) return replayExisting(c, deps, identity);
-
+  const work = { operation, params: params as unknown as Record<string, unknown>, budgetMs: timing.budget };
+  let claimed: boolean;
   try {
-    await enqueue(deps.queues, "execute-request", { requestId: id }, { jobId: id });
+    claimed = await withDeadline(claimRequest(deps.db, identity, id, work), timing.left(timing.answerBy - 2 * timing.grace), "postgres: storing the request");
   } catch (error) {
-    c.var.logger.warn({ err: error }, "enqueue failed");
-    return withdrawOrAnswer(c, deps, id);
+    // Not stored, or stored where no job will look for it: only a retry with the same key can run it.
+    if (isOutage(error)) return unavailable(c);
+    throw error;
   }
-  const outcome = await waitForCompletion(deps, id);
-  if (outcome.status === "completed") return sendStored(c, outcome.response);
-  return withdrawOrAnswer(c, deps, id);
+  if (!claimed) return replayExisting(c, deps, identity, timing);
+  // The row's deadline is at most `budget` after the INSERT ran, which was before now.
+  const deadline = Date.now() + timing.budget;
+  const enqueued = await bounded(enqueue(deps.queues, "execute-request", { requestId: id }, { jobId: id }), Math.min(2_000, timing.left(deadline)), "redis: enqueue");
+  if (!enqueued) return settle(c, deps, id, deadline, timing);
+  return awaitOutcome(c, deps, id, deadline, timing);
 }
 
-async function withdrawOrAnswer(c: Ctx, deps: AppDeps, id: string): Promise<Response> {
-  if (await cancelPendingRequest(deps.db, id)) return unavailable(c);
-  const row = await findRequest(deps.db, id);
-  return row?.status === "completed" ? sendStored(c, stored(row)) : unavailable(c);
+/** Runs a bounded wait whose failure only matters as "not done": outages are the monitor's to report. */
+async function bounded(work: Promise<unknown>, ms: number, what: string): Promise<boolean> {
+  try {
+    await withDeadline(work, ms, what);
+    return true;
+  } catch (error) {
+    if (!isOutage(error)) throw error;
+    return false;
+  }
+}
+
+/**
+ * Waits for the request's outcome until its deadline: the completion notice usually carries the
+ * committed response; without one (lost notice, another run committed) the row is read, with backoff.
+ * While the row is pending the job is re-added now and then (deduplicated by id), which recovers a job
+ * lost with Redis or one whose web process died (a retry with the key waits here for it).
+ */
+async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number, timing: Timing): Promise<Response> {
+  const redriveEveryMs = Math.min(2_000, Math.max(200, timing.budget / 4));
+  // The notice is the normal path; polling early would add a query per waiting request exactly when
+  // the system is busiest (and notices are merely slow).
+  let pollMs = Math.min(500, Math.max(50, timing.budget / 8));
+  let nextRedrive = Date.now() + redriveEveryMs;
+  while (timing.left(deadline) > 0) {
+    const notice = await deps.outcomes.wait(id, Math.min(pollMs, timing.left(deadline)));
+    if (notice) return sendStored(c, notice);
+    const row = await withDeadline(findRequest(deps.db, id), timing.left(deadline), "postgres: read request").catch(() => "unreadable" as const);
+    if (row === "unreadable") continue;
+    if (!row) return unavailable(c);
+    if (row.status !== "pending") return answerFor(c, row);
+    pollMs = Math.min(pollMs * 2, 1_000);
+    if (Date.now() >= nextRedrive) {
+      nextRedrive = Date.now() + redriveEveryMs;
+      await bounded(redrive(deps.queues, "execute-request", { requestId: id }, { jobId: id }), Math.min(1_000, timing.left(deadline)), "redis: re-add").catch(() => {});
+    }
+  }
+  return settle(c, deps, id, deadline, timing);
+}
+
+/**
+ * The deadline has come: answer with the outcome of record, or 503 once it is certain that nothing
+ * happened and nothing will. The DELETE is the quick, certain way (it waits for a worker holding the
+ * row, then finds it completed, or removes it). If it cannot finish in time (Postgres away, a stalled
+ * worker holding the lock), wait until `grace` past the deadline — no commit can land after the deadline,
+ * and one that passed the check just before is visible by then — and read the row without locking.
+ */
+async function settle(c: Ctx, deps: AppDeps, id: string, deadline: number, timing: Timing): Promise<Response> {
+  const withdrawn = await withDeadline(cancelPendingRequest(deps.db, id), timing.left(timing.answerBy - timing.grace), "postgres: withdraw").catch(
+    () => "unknown" as const,
+  );
+  if (withdrawn === true) return unavailable(c);
+  if (withdrawn === "unknown") await sleep(timing.left(deadline + timing.grace));
+  const row = await withDeadline(findRequest(deps.db, id), timing.left(timing.answerBy), "postgres: read request").catch(() => "unreadable" as const);
+  if (row === "unreadable") return outcomeUnknown(c);
+  return row ? answerFor(c, row) : unavailable(c);
+}
+
+/** A settled row: its stored response, or 503 while pending (only read past the deadline + grace). */
+function answerFor(c: Ctx, row: RequestRow, replayed = false): Response {
+  if (row.status === "completed") return sendStored(c, stored(row), replayed);
+  if (row.status === "failed") {
+    return sendError(c, new ApiError("internal_error", "The request failed repeatedly and was not carried out; nothing was changed."));
+  }
+  return unavailable(c);
 }
 
 const unavailable = (c: Ctx) =>
   sendError(c, new ApiError("service_unavailable", "The request could not be processed in time; nothing was changed. Retry with the same Idempotency-Key.", undefined, 1));
 
+const outcomeUnknown = (c: Ctx) =>
+  sendError(
+    c,
+    new ApiError("outcome_unknown", "The service could not confirm whether the request was carried out. Retry with the same Idempotency-Key to learn its outcome.", undefined, 1),
+  );
+
 const stored = (row: RequestRow): StoredResponse => ({ status: row.response_status!, body: row.response_body! });
 
-/**
- * Waits for the request's outcome: the completion notice usually carries the committed response; if
- * not (lost notice, or another run committed it), the row is read from Postgres, polled with backoff.
- * While the row is pending the job is re-added now and then (deduplicated by id), which recovers a job
- * lost with Redis.
- */
-async function waitForCompletion(deps: AppDeps, id: string): Promise<Outcome> {
-  const timeout = deps.config.REQUEST_TIMEOUT_MS;
-  const deadline = Date.now() + timeout;
-  // Re-add the job a few times within the deadline: often enough to recover a lost job before the
-  // client is answered 503, rarely enough to cost nothing when the queue is merely busy.
-  const redriveEveryMs = Math.min(2_000, Math.max(200, timeout / 4));
-  // The notice is the normal path; polling is the fallback for a lost one. Polling early would add a
-  // query per waiting request exactly when the system is busiest (and notices are merely slow).
-  let pollMs = Math.min(500, Math.max(50, timeout / 8));
-  let nextRedrive = Date.now() + redriveEveryMs;
-  for (;;) {
-    const notice = await deps.outcomes.wait(id, Math.min(pollMs, Math.max(0, deadline - Date.now())));
-    if (notice) return { status: "completed", response: notice };
-    const row = await findRequest(deps.db, id);
-    if (!row) return { status: "missing" };
-    if (row.status === "completed") return { status: "completed", response: stored(row) };
-    if (Date.now() >= deadline) return { status: "pending" };
-    pollMs = Math.min(pollMs * 2, 1_000);
-    if (Date.now() >= nextRedrive) {
-      nextRedrive = Date.now() + redriveEveryMs;
-      await redrive(deps.queues, "execute-request", { requestId: id }, { jobId: id }).catch(() => {});
-    }
-  }
-}
-
-type Outcome = { status: "completed"; response: StoredResponse } | { status: "pending" } | { status: "missing" };
-
 /** Another request holds (or held) this key: conflict if it was a different request, else its answer. */
-async function replayExisting(c: Ctx, deps: AppDeps, identity: RequestIdentity): Promise<Response> {
+async function replayExisting(c: Ctx, deps: AppDeps, identity: RequestIdentity, timing?: Timing): Promise<Response> {
   const row = await findRequestByKey(deps.db, identity.scope, identity.key);
   if (row && !sameRequest(row, identity)) {
     throw new ApiError(
@@ -158,12 +216,14 @@ async function replayExisting(c: Ctx, deps: AppDeps, identity: RequestIdentity):
       "Idempotency-Key",
     );
   }
-  if (row?.status === "completed") return sendStored(c, stored(row), true);
-  // A retry waits for the first request, and re-adds its job like the first one does: the process that
-  // stored it may have died (its client is this retry), and waiting for the sweeper would take longer.
-  const outcome = row ? await waitForCompletion(deps, row.id) : ({ status: "missing" } as const);
-  if (outcome.status === "completed") return sendStored(c, outcome.response, true);
-  // The first request was withdrawn (503) meanwhile: nothing ran, and a retry is safe.
-  if (outcome.status === "missing") return unavailable(c);
-  throw new ApiError("idempotency_in_progress", "A request with this Idempotency-Key is still being processed; retry shortly.", "Idempotency-Key");
+  // Withdrawn meanwhile (the first request was answered 503): nothing ran, and a retry is safe.
+  if (!row) return unavailable(c);
+  if (row.status !== "pending") return answerFor(c, row, true);
+  // Still running: wait for it until its own deadline, and re-add its job like the first request does
+  // (the process that stored it may have died, and its client is this retry).
+  const own = timing ?? requestTiming(deps.config.REQUEST_TIMEOUT_MS);
+  const deadline = Date.now() + Math.min(row.remaining_ms ?? own.budget, own.budget);
+  const response = await awaitOutcome(c, deps, row.id, deadline, own);
+  if (response.status < 500) response.headers.set("Idempotent-Replayed", "true");
+  return response;
 }

@@ -1,5 +1,7 @@
 import { QueueEvents } from "bullmq";
+import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import { QUEUES } from "../queue/catalog.js";
+import { reconnectDelay } from "../queue/redis.js";
 
 /** What a completion notice may carry: the committed response of an `execute-request` job. */
 export interface CompletedResponse {
@@ -16,9 +18,13 @@ export class OutcomeWaiter {
   private readonly waiters = new Map<string, Set<(response?: CompletedResponse) => void>>();
   private readonly events: QueueEvents;
 
-  constructor(redisUrl: string, prefix: string) {
-    this.events = new QueueEvents(QUEUES.requests, { connection: { url: redisUrl }, prefix });
-    this.events.on("error", () => {});
+  constructor(redisUrl: string, prefix: string, monitor?: DependencyMonitor) {
+    this.events = new QueueEvents(QUEUES.requests, {
+      connection: { url: redisUrl, connectTimeout: 2_000, retryStrategy: reconnectDelay },
+      prefix,
+      skipVersionCheck: true,
+    });
+    this.events.on("error", (error) => monitor?.down("redis", error));
     this.events.on("completed", ({ jobId, returnvalue }) => this.notify(jobId, committedResponse(returnvalue)));
     this.events.on("failed", ({ jobId }) => this.notify(jobId));
   }

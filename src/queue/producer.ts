@@ -1,15 +1,38 @@
 import { Queue, type Job } from "bullmq";
 import type { Redis } from "ioredis";
+import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import { DEFAULT_JOB_OPTIONS, JOBS, QUEUES, type JobName, type JobPayload, type QueueKey } from "./catalog.js";
 
 export type Queues = Record<QueueKey, Queue>;
 
-export function createQueues(connection: Redis, prefix: string): Queues {
-  const entries = Object.entries(QUEUES).map(([key, name]) => [
-    key,
-    new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }),
-  ]);
+/**
+ * The queues share one fail-fast producer connection. BullMQ's own version check is skipped: it is a
+ * command that, sent to a Redis that stopped answering, would fail the queue's initialisation for good.
+ */
+export function createQueues(connection: Redis, prefix: string, monitor?: DependencyMonitor): Queues {
+  const entries = Object.entries(QUEUES).map(([key, name]) => {
+    const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipVersionCheck: true });
+    // Without a listener BullMQ prints every connection error with console.error.
+    queue.on("error", (error) => monitor?.down("redis", error));
+    return [key, queue];
+  });
   return Object.fromEntries(entries) as Queues;
+}
+
+/**
+ * While the producer connection is not ready BullMQ would hold the command until it is, however long
+ * that takes (and then run it, long after its caller gave up). Fail at once instead.
+ */
+function ready(queue: Queue): Queue {
+  const status = (queue.opts.connection as Redis).status;
+  if (status !== "ready") throw new QueueUnavailable(status);
+  return queue;
+}
+
+export class QueueUnavailable extends Error {
+  constructor(status: string) {
+    super(`Redis connection is not ready (${status}): Connection is closed`);
+  }
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {
@@ -23,7 +46,7 @@ export async function enqueue<N extends JobName>(
   payload: JobPayload<N>,
   options: { jobId: string; delay?: number },
 ): Promise<Job> {
-  return queues[JOBS[name].queue].add(name, JOBS[name].payload.parse(payload), options);
+  return ready(queues[JOBS[name].queue]).add(name, JOBS[name].payload.parse(payload), options);
 }
 
 /** Adds many jobs of one kind in one round trip (same dedupe by `jobId` as `enqueue`). */
@@ -33,7 +56,7 @@ export async function enqueueMany<N extends JobName>(
   jobs: { payload: JobPayload<N>; jobId: string; delay?: number }[],
 ): Promise<void> {
   if (jobs.length === 0) return;
-  await queues[JOBS[name].queue].addBulk(
+  await ready(queues[JOBS[name].queue]).addBulk(
     jobs.map((job) => ({ name, data: JOBS[name].payload.parse(job.payload), opts: { ...DEFAULT_JOB_OPTIONS, jobId: job.jobId, ...(job.delay ? { delay: job.delay } : {}) } })),
   );
 }
@@ -48,7 +71,7 @@ export async function redrive<N extends JobName>(
   payload: JobPayload<N>,
   options: { jobId: string },
 ): Promise<void> {
-  const existing = await queues[JOBS[name].queue].getJob(options.jobId);
+  const existing = await ready(queues[JOBS[name].queue]).getJob(options.jobId);
   const state = existing ? await existing.getState() : "missing";
   if (state === "failed") return existing!.retry("failed");
   // A completed job whose row is still due (e.g. it ran against a since-restored database): run again.

@@ -30,13 +30,13 @@ const waitFor = async (predicate: () => Promise<boolean>, what: string) => {
 };
 
 /** Stores a create request the way the web process does, without enqueuing (as if it died right after). */
-async function storePendingCreate(account: string, reward: string) {
+async function storePendingCreate(account: string, reward: string, budgetMs = 60_000, key?: string) {
   const id = newId("idempotency");
   await claimRequest(
     h.deps.db,
     {
       scope: { merchantId: h.merchant.merchant, livemode: false },
-      key: `orphan-${id}`,
+      key: key ?? `orphan-${id}`,
       clientKey: true,
       method: "POST",
       path: "/v1/loyalty/redemptions",
@@ -44,7 +44,7 @@ async function storePendingCreate(account: string, reward: string) {
       requestId: newId("request"),
     },
     id,
-    { operation: "redemption.create", params: { account, reward, quantity: 1 } },
+    { operation: "redemption.create", params: { account, reward, quantity: 1 }, budgetMs },
   );
   return id;
 }
@@ -134,17 +134,75 @@ describe("recovery when the queue fails", () => {
     expect(await redemptionsOf(account.id)).toHaveLength(1);
   });
 
-  test("a stored request whose job never existed (web died after storing) is re-driven by the sweeper", async () => {
-    h.startWorkers();
+  test("a stored request whose web process died is never re-driven: past its deadline the sweeper deletes it", async () => {
+    await h.stopWorkers();
     const account = await createAccount(h, 1000);
     const reward = await createReward(h);
-    const id = await storePendingCreate(account.id, reward.id);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const id = await storePendingCreate(account.id, reward.id, 50);
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the sweep leaves a second's grace
     const counts = await runSweepsOnce(h.workerDeps);
-    expect(counts.staleRequests).toBeGreaterThanOrEqual(1);
-    await waitFor(async () => (await findRequest(h.deps.db, id))?.status === "completed", "the sweeper's job");
+    expect(counts.overdueRequests).toBeGreaterThanOrEqual(1);
+    expect(await findRequest(h.deps.db, id)).toBeUndefined();
+    expect(await redemptionsOf(account.id)).toHaveLength(0);
+    expect(await balanceOf(account.id)).toBe(1000);
+  });
+});
+
+describe("a request's deadline", () => {
+  test("a job that runs after the deadline withdraws the request and changes nothing", async () => {
+    await h.stopWorkers();
+    const account = await createAccount(h, 1000);
+    const reward = await createReward(h);
+    const id = await storePendingCreate(account.id, reward.id, 20);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await executePendingRequest(h.deps.db, id, settings)).toEqual({ outcome: "nothing_to_do" });
+    expect(await findRequest(h.deps.db, id)).toBeUndefined();
+    expect(await redemptionsOf(account.id)).toHaveLength(0);
+    expect(await balanceOf(account.id)).toBe(1000);
+  });
+
+  test("Postgres refuses to COMMIT a completion after the deadline, even if every statement ran before it", async () => {
+    const account = await createAccount(h, 1000);
+    const reward = await createReward(h);
+    const id = await storePendingCreate(account.id, reward.id, 200);
+    const attempt = h.deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable("loyalty_accounts").set({ metadata: JSON.stringify({ touched: true }) }).where("id", "=", account.id).execute();
+      await trx
+        .updateTable("idempotency_keys")
+        .set({ status: "completed", response_status: 201, response_body: "{}", completed_at: new Date() })
+        .where("id", "=", id)
+        .execute();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the COMMIT comes after the deadline
+    });
+    await expect(attempt).rejects.toMatchObject({ code: "LR001" });
+    expect((await findRequest(h.deps.db, id))?.status).toBe("pending");
+    const row = await h.deps.db.selectFrom("loyalty_accounts").select("metadata").where("id", "=", account.id).executeTakeFirstOrThrow();
+    expect(row.metadata).toEqual({});
+  });
+
+  test("a retry with the key takes over an overdue request under a new id; the old job finds nothing to do", async () => {
+    await h.stopWorkers();
+    const account = await createAccount(h, 1000);
+    const reward = await createReward(h);
+    const key = `takeover-${newId("request")}`;
+    const oldId = await storePendingCreate(account.id, reward.id, 20, key);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const newIdOfKey = await storePendingCreate(account.id, reward.id, 60_000, key);
+    const rows = await h.deps.db.selectFrom("idempotency_keys").select(["id", "status"]).where("key", "=", key).execute();
+    expect(rows).toEqual([{ id: newIdOfKey, status: "pending" }]);
+    expect(await executePendingRequest(h.deps.db, oldId, settings)).toEqual({ outcome: "nothing_to_do" });
+    expect(await executePendingRequest(h.deps.db, newIdOfKey, settings)).toMatchObject({ outcome: "completed", status: 201 });
     expect(await redemptionsOf(account.id)).toHaveLength(1);
-    const replay = await h.deps.db.selectFrom("idempotency_keys").select(["response_status"]).where("id", "=", id).executeTakeFirstOrThrow();
-    expect(replay.response_status).toBe(201);
+    expect(await balanceOf(account.id)).toBe(500);
+  });
+
+  test("a pending request still within its deadline is not taken over (the key stays with it)", async () => {
+    const account = await createAccount(h, 1000);
+    const reward = await createReward(h);
+    const key = `held-${newId("request")}`;
+    const first = await storePendingCreate(account.id, reward.id, 60_000, key);
+    await storePendingCreate(account.id, reward.id, 60_000, key);
+    const rows = await h.deps.db.selectFrom("idempotency_keys").select("id").where("key", "=", key).execute();
+    expect(rows).toEqual([{ id: first }]);
   });
 });

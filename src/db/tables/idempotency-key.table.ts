@@ -17,10 +17,18 @@ export interface IdempotencyKeyTable {
   request_hash: string;
   operation: string | null;
   params: JSONColumnType<Record<string, unknown>> | null;
-  status: "pending" | "completed";
+  /** `failed`: dead-lettered after MAX_ATTEMPTS failed runs; nothing of it was committed. */
+  status: "pending" | "completed" | "failed";
   response_status: number | null;
   response_body: string | null;
   request_id: string;
   created_at: Generated<Date>;
   completed_at: Date | null;
+  /**
+   * Postgres's time after which the request may no longer take effect (a trigger refuses the COMMIT);
+   * null for rows completed in the transaction that stored them.
+   */
+  deadline_at: Date | null;
+  attempts: Generated<number>;
+  last_error: string | null;
 }

@@ -30,4 +30,8 @@ export interface InboundWebhookTable {
   results: JSONColumnType<InboundResult[]> | null;
   received_at: Generated<Date>;
   processed_at: Date | null;
+  /** Failed processing runs (outages excluded); at MAX_ATTEMPTS the row is dead-lettered (`failed_at`). */
+  attempts: Generated<number>;
+  last_error: string | null;
+  failed_at: Date | null;
 }

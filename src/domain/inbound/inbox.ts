@@ -43,6 +43,8 @@ export async function storeInboundWebhook(db: Executor, webhook: ReceivedWebhook
       outcome: null,
       results: null,
       processed_at: null,
+      last_error: null,
+      failed_at: null,
     })
     .onConflict((oc) => oc.columns(["merchant_id", "source", "webhook_id"]).doNothing())
     .returning("id")
@@ -71,15 +73,39 @@ export async function markProcessed(trx: Trx, id: string, outcome: string, resul
     .execute();
 }
 
-/** Rows stored but not processed after `olderThanMs` (their job was lost or is failing). */
+/**
+ * Rows stored but not processed after `olderThanMs` (their job was lost or is failing), least-tried
+ * first: rows that keep failing sort behind newly lost ones, and dead-lettered rows are left out, so
+ * poison can never fill the batch and hide lost work.
+ */
 export async function findUnprocessedInboundIds(db: Db, olderThanMs: number, limit: number): Promise<string[]> {
   const rows = await db
     .selectFrom("inbound_webhooks")
     .select("id")
     .where("processed_at", "is", null)
+    .where("failed_at", "is", null)
     .where("received_at", "<", new Date(Date.now() - olderThanMs))
+    .orderBy("attempts")
     .orderBy("received_at")
     .limit(limit)
     .execute();
   return rows.map((row) => row.id);
+}
+
+/** Counts a failed processing run; at `maxAttempts` the row is dead-lettered (`failed_at`). */
+export async function recordFailedProcessing(db: Db, id: string, error: string, maxAttempts: number): Promise<"pending" | "failed" | null> {
+  const row = await db
+    .updateTable("inbound_webhooks")
+    .set((eb) => ({
+      attempts: eb("attempts", "+", 1),
+      last_error: error.slice(0, 1000),
+      failed_at: sql<Date | null>`CASE WHEN attempts + 1 >= ${maxAttempts} THEN now() END`,
+    }))
+    .where("id", "=", id)
+    .where("processed_at", "is", null)
+    .where("failed_at", "is", null)
+    .returning("failed_at")
+    .executeTakeFirst();
+  if (!row) return null;
+  return row.failed_at ? "failed" : "pending";
 }

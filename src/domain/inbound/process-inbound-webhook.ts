@@ -14,7 +14,8 @@ export type ProcessOutcome = { outcome: "nothing_to_do" } | { outcome: "processe
 export async function processInboundWebhook(db: Db, inboxId: string): Promise<ProcessOutcome> {
   return inTransaction(db, async (trx) => {
     const row = await lockInboundWebhook(trx, inboxId);
-    if (!row || row.processed_at !== null) return { outcome: "nothing_to_do" };
+    // Processed already, or dead-lettered: nothing more is done with it.
+    if (!row || row.processed_at !== null || row.failed_at !== null) return { outcome: "nothing_to_do" };
     const scope = { merchantId: row.merchant_id, livemode: row.livemode };
     // The route stored only bodies that parsed as a JSON object with a string `type`.
     const envelope = JSON.parse(row.payload) as { created?: unknown; data?: { object?: unknown } };

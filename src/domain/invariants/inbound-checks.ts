@@ -13,11 +13,11 @@ const EFFECTS = sql`('linked', 'applied', 'released', 'reversed', 'fulfilled')`;
 export const INBOUND_CHECKS: InvariantCheck[] = [
   {
     id: 6,
-    name: "every accepted inbound webhook is processed (none left unprocessed past the grace period)",
+    name: "every accepted inbound webhook is processed (none left unprocessed past the grace period; dead letters are reported apart)",
     query: (grace) => sql`
       SELECT id AS inbox, merchant_id AS merchant, source, webhook_id, event_type, received_at
       FROM inbound_webhooks
-      WHERE processed_at IS NULL AND received_at < now() - ${grace}`,
+      WHERE processed_at IS NULL AND failed_at IS NULL AND received_at < now() - ${grace}`,
   },
   {
     id: 6,

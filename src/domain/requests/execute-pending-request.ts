@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db, Trx } from "../../db/database.js";
 import { inTransaction } from "../../db/transaction.js";
 import { ApiError, isApiError } from "../../errors.js";
@@ -7,7 +8,7 @@ import { isWorkerOperation, WORKER_OPERATIONS, type WorkerOperationResult } from
 export type ExecutionOutcome =
   /** `body` is the stored response, byte for byte: what the web process answers with. */
   | { outcome: "completed"; status: number; body: string }
-  /** Already completed, or withdrawn by the web process (timed out, 503): a rerun changes nothing. */
+  /** Already completed, withdrawn by the web process (503), or past its deadline: a rerun changes nothing. */
   | { outcome: "nothing_to_do" }
   | { outcome: "unknown_operation"; operation: string | null };
 
@@ -42,9 +43,19 @@ export async function executePendingRequest(
       return { outcome: "completed", status: result.response.status, body: result.response.body };
     });
   } catch (error) {
+    // The COMMIT came after the request's deadline (the trigger refused it): its client is answered 503.
+    if ((error as { code?: string }).code === MISSED_DEADLINE) return withdrawExpired(db, requestId);
     if (!(error instanceof Refusal)) throw error;
     return recordRefusal(db, requestId, error);
   }
+}
+
+/** SQLSTATE raised by the `idempotency_keys_meet_deadline` trigger. */
+const MISSED_DEADLINE = "LR001";
+
+async function withdrawExpired(db: Db, requestId: string): Promise<ExecutionOutcome> {
+  await db.deleteFrom("idempotency_keys").where("id", "=", requestId).where("status", "=", "pending").execute();
+  return { outcome: "nothing_to_do" };
 }
 
 class Refusal extends Error {
@@ -71,7 +82,22 @@ async function recordRefusal(db: Db, requestId: string, refusal: Refusal): Promi
   });
 }
 
+/**
+ * The request, locked, if it may still run: pending and not past its deadline. One past its deadline is
+ * withdrawn here (its client has been or is being answered 503; nothing may happen for it any more).
+ */
 async function lockPendingRequest(trx: Trx, requestId: string) {
-  const row = await trx.selectFrom("idempotency_keys").selectAll().where("id", "=", requestId).forUpdate().executeTakeFirst();
-  return row?.status === "pending" ? row : undefined;
+  const row = await trx
+    .selectFrom("idempotency_keys")
+    .selectAll()
+    .select(sql<boolean>`deadline_at IS NOT NULL AND deadline_at <= clock_timestamp()`.as("overdue"))
+    .where("id", "=", requestId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (row?.status !== "pending") return undefined;
+  if (row.overdue) {
+    await trx.deleteFrom("idempotency_keys").where("id", "=", requestId).execute();
+    return undefined;
+  }
+  return row;
 }

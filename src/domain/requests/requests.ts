@@ -41,35 +41,73 @@ function rowValues(identity: RequestIdentity, id: string): Insertable<Idempotenc
     response_status: null,
     response_body: null,
     completed_at: null,
+    deadline_at: null,
+    last_error: null,
   };
+}
+
+/** Work a worker executes for a stored request, and how long it may take to take effect. */
+export interface RequestWork {
+  operation: string;
+  params: Record<string, unknown>;
+  /** From now (Postgres's clock): after that the request can no longer commit (see the migration's trigger). */
+  budgetMs: number;
 }
 
 /**
  * Claims the key: inserts the pending row unless the key exists. Under READ COMMITTED a concurrent
  * insert of the same key waits for the other transaction, then sees its row; so two requests can never
- * both own one key.
+ * both own one key. A row of the same request that can no longer take effect (pending past its deadline,
+ * or dead-lettered) is taken over under a new id: its job, if it still runs, finds nothing to do.
  */
-export async function claimRequest(
-  db: Db | Trx,
-  identity: RequestIdentity,
-  id: string,
-  work?: { operation: string; params: Record<string, unknown> },
-): Promise<boolean> {
+export async function claimRequest(db: Db | Trx, identity: RequestIdentity, id: string, work?: RequestWork): Promise<boolean> {
   const values = rowValues(identity, id);
-  if (work) Object.assign(values, { operation: work.operation, params: JSON.stringify(work.params) });
+  if (work) {
+    Object.assign(values, {
+      operation: work.operation,
+      params: JSON.stringify(work.params),
+      deadline_at: sql<Date>`clock_timestamp() + make_interval(secs => ${work.budgetMs / 1000})`,
+    });
+  }
   const inserted = await db
     .insertInto("idempotency_keys")
     .values(values)
-    .onConflict((oc) => oc.columns(["merchant_id", "livemode", "key"]).doNothing())
+    .onConflict((oc) =>
+      oc
+        .columns(["merchant_id", "livemode", "key"])
+        .doUpdateSet((eb) => ({
+          id: eb.ref("excluded.id"),
+          params: eb.ref("excluded.params"),
+          request_id: eb.ref("excluded.request_id"),
+          deadline_at: eb.ref("excluded.deadline_at"),
+          status: "pending",
+          attempts: 0,
+          last_error: null,
+          created_at: sql<Date>`now()`,
+        }))
+        .where((eb) =>
+          eb.and([
+            eb("idempotency_keys.method", "=", eb.ref("excluded.method")),
+            eb("idempotency_keys.path", "=", eb.ref("excluded.path")),
+            eb("idempotency_keys.request_hash", "=", eb.ref("excluded.request_hash")),
+            eb.or([
+              eb("idempotency_keys.status", "=", "failed"),
+              eb.and([eb("idempotency_keys.status", "=", "pending"), eb("idempotency_keys.deadline_at", "<", sql<Date>`clock_timestamp()`)]),
+            ]),
+          ]),
+        ),
+    )
     .returning("id")
     .executeTakeFirst();
   return inserted !== undefined;
 }
 
-export async function findRequestByKey(db: Db, scope: Scope, key: string): Promise<RequestRow | undefined> {
+/** The row of a key, with how long (ms, Postgres's clock) it still has before its deadline. */
+export async function findRequestByKey(db: Db, scope: Scope, key: string): Promise<(RequestRow & { remaining_ms: number | null }) | undefined> {
   return db
     .selectFrom("idempotency_keys")
     .selectAll()
+    .select(sql<number | null>`(extract(epoch FROM deadline_at - clock_timestamp()) * 1000)::float8`.as("remaining_ms"))
     .where("merchant_id", "=", scope.merchantId)
     .where("livemode", "=", scope.livemode)
     .where("key", "=", key)
@@ -83,10 +121,30 @@ export async function findRequest(db: Db, id: string): Promise<RequestRow | unde
 /**
  * Withdraws a request that has not run, so that a 503 truly means "nothing happened". If its job holds
  * the row (FOR UPDATE) the DELETE waits for it and then finds the row completed: false, use the result.
+ * Dead-lettered rows go too: they never took effect either, and a retry with the key starts afresh.
  */
 export async function cancelPendingRequest(db: Db, id: string): Promise<boolean> {
-  const deleted = await db.deleteFrom("idempotency_keys").where("id", "=", id).where("status", "=", "pending").executeTakeFirst();
+  const deleted = await db.deleteFrom("idempotency_keys").where("id", "=", id).where("status", "in", ["pending", "failed"]).executeTakeFirst();
   return deleted.numDeletedRows > 0n;
+}
+
+/**
+ * Counts a failed run of a stored request (an outage is not counted: the caller decides). At
+ * `maxAttempts` the row is dead-lettered: `failed`, never run again. Returns the row's status after.
+ */
+export async function recordFailedRun(db: Db, id: string, error: string, maxAttempts: number): Promise<"pending" | "failed" | null> {
+  const row = await db
+    .updateTable("idempotency_keys")
+    .set((eb) => ({
+      attempts: eb("attempts", "+", 1),
+      last_error: error.slice(0, 1000),
+      status: sql<"pending" | "failed">`CASE WHEN attempts + 1 >= ${maxAttempts} THEN 'failed' ELSE status END`,
+    }))
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .returning("status")
+    .executeTakeFirst();
+  return (row?.status as "pending" | "failed" | undefined) ?? null;
 }
 
 export async function completeRequest(trx: Trx, id: string, response: StoredResponse): Promise<void> {

@@ -2,18 +2,9 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { ApiError } from "../../errors.js";
+import { isOutage } from "../../ops/outages.js";
 import type { AppEnv } from "../env.js";
 import { sendJson } from "../respond.js";
-
-/** Postgres or Redis unreachable or restarting: the request did nothing and can be retried. */
-export function isInfrastructureOutage(error: unknown): boolean {
-  const { code, message } = error as { code?: string; message?: string };
-  if (code && /^(08|57P0[1-3]|53300)/.test(code)) return true;
-  if (code && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(code)) return true;
-  return /Connection is closed|connect ECONNREFUSED|Connection terminated|Stream isn't writeable|timeout exceeded when trying to connect/i.test(
-    message ?? "",
-  );
-}
 
 export function sendError(c: Context<AppEnv>, error: ApiError): never {
   if (error.retryAfter !== undefined) c.header("Retry-After", String(error.retryAfter));
@@ -28,8 +19,9 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof HTTPException && error.status < 500) {
     return sendError(c, new ApiError("body_invalid", error.message || "The request body could not be read."));
   }
-  if (isInfrastructureOutage(error)) {
-    c.var.logger?.warn({ err: error }, "dependency unavailable");
+  if (isOutage(error)) {
+    // Reported once per outage by the dependency monitor, not once per request.
+    c.var.logger?.debug({ err: error }, "dependency unavailable");
     return sendError(c, new ApiError("service_unavailable", "The service is briefly unavailable; retry with the same Idempotency-Key.", undefined, 1));
   }
   c.var.logger?.error({ err: error }, "unhandled error");

@@ -2,6 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { Redis } from "ioredis";
+import type { Db } from "../../db/database.js";
+import { countDeadLetters } from "../../domain/dead-letters.js";
 import type { Queues } from "../../queue/producer.js";
 import { readAttemptCounts } from "../../webhooks/attempt-counts.js";
 import type { AppEnv } from "../env.js";
@@ -20,8 +22,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(queues: Queues, redis: Redis, queuePrefix: string) {
+  constructor(queues: Queues, redis: Redis, queuePrefix: string, db: Db) {
     collectDefaultMetrics({ register: this.registry });
+    const deadLetters = new Gauge({
+      name: "dead_letters",
+      help: "Stored work that failed MAX_ATTEMPTS times and is no longer retried, by kind (requests, inbound_webhooks)",
+      labelNames: ["kind"] as const,
+      registers: [this.registry],
+      async collect() {
+        // Postgres away: the gauge keeps its last values rather than failing the whole scrape.
+        const counts = await countDeadLetters(db).catch(() => null);
+        for (const [kind, count] of Object.entries(counts ?? {})) deadLetters.set({ kind }, count);
+      },
+    });
     const depth = new Gauge({
       name: "queue_jobs",
       help: "Jobs in each BullMQ queue by state",

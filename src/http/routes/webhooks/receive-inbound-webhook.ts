@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { InboundSource } from "../../../db/tables/inbound-webhook.table.js";
 import { acceptInboundWebhook } from "../../../domain/inbound/accept.js";
 import { ApiError } from "../../../errors.js";
+import { isOutage } from "../../../ops/outages.js";
 import { enqueueMany } from "../../../queue/producer.js";
 import type { Logger } from "../../../logger.js";
 import type { AppDeps, AppEnv } from "../../env.js";
@@ -70,6 +71,7 @@ export async function enqueueInboundProcessing(deps: AppDeps, logger: Logger, in
   try {
     await enqueueMany(deps.queues, "process-inbound-webhook", inboxIds.map((inboxId) => ({ payload: { inboxId }, jobId: inboxId })));
   } catch (error) {
-    logger.warn({ err: error, inbox: inboxIds }, "enqueue failed; the inbox sweeper will process it");
+    // During an outage this fails for every webhook; the monitor reports the outage once.
+    logger[isOutage(error) ? "debug" : "warn"]({ err: error, inbox: inboxIds }, "enqueue failed; the inbox sweeper will process it");
   }
 }

@@ -1,0 +1,27 @@
+import { UnrecoverableError } from "bullmq";
+import { isOutage } from "../src/ops/outages.js";
+import type { WorkerDeps } from "./deps.js";
+
+/** Records one failed run on the stored row; returns `failed` once the row has been dead-lettered. */
+export type RecordFailure = (error: string, maxAttempts: number) => Promise<"pending" | "failed" | null>;
+
+/**
+ * Runs a job over a stored row (a request, an inbox row) so that poison work stops looping: a run that
+ * fails for a reason of its own is counted on the row, with its error, and at MAX_ATTEMPTS the row is
+ * dead-lettered — no retry, sweeper or re-drive takes it again. An outage is nobody's fault: it is not
+ * counted, BullMQ retries and the sweepers re-drive once the dependency is back.
+ */
+export async function withDeadLetter<T>(deps: WorkerDeps, run: () => Promise<T>, recordFailure: RecordFailure): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isOutage(error)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const status = await recordFailure(message, deps.config.MAX_ATTEMPTS).catch(() => null);
+    if (status === "failed") {
+      deps.logger.error({ err: error, max_attempts: deps.config.MAX_ATTEMPTS }, "dead-lettered: failed too often, will not run again");
+      throw new UnrecoverableError(`dead-lettered: ${message}`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,22 @@
+import { DeadlineExceeded } from "../deadline.js";
+import type { Dependency } from "./dependency-monitor.js";
+
+/**
+ * Postgres or Redis unreachable, restarting or not answering in time: the operation did not happen (or
+ * did not happen yet) for a reason outside the request, and can be retried. Which dependency, when known.
+ */
+export function outageOf(error: unknown): Dependency | "unknown" | null {
+  if (error instanceof DeadlineExceeded) return /redis|enqueue|queue/i.test(error.what) ? "redis" : "postgres";
+  const { code, message, name } = error as { code?: string; message?: string; name?: string };
+  // SQLSTATE classes 08 (connection), 57P01-03 (shutdown, crash, cannot connect now), 53300 (too many
+  // connections), 57014 (statement_timeout).
+  if (code && /^(08|57P0[1-3]|53300|57014)/.test(code)) return "postgres";
+  const text = message ?? "";
+  if (/Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(text)) return "postgres";
+  if (name === "MaxRetriesPerRequestError" || /Connection is closed|Stream isn't writeable|Command timed out|Reached the max retries/i.test(text)) return "redis";
+  if (code && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"].includes(code)) return "unknown";
+  if (/connect ECONNREFUSED/i.test(text)) return "unknown";
+  return null;
+}
+
+export const isOutage = (error: unknown) => outageOf(error) !== null;
