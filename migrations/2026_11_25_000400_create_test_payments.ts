@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 
-// Sandbox payments (API.md §7): what `POST /v1/test/payments` charged. Test mode only, so no livemode
+// Sandbox payments (docs/api.md §7): what `POST /v1/test/payments` charged. Test mode only, so no livemode
 // column. The amounts are checked here as well as in code: a sandbox that lies about arithmetic teaches
 // merchants the wrong thing.
 export async function up(db: Kysely<unknown>): Promise<void> {

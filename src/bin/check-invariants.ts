@@ -4,7 +4,7 @@ import { checkInvariants, DEFAULT_GRACE_SECONDS } from "../domain/invariants/che
 import { loadConfigOrExit } from "./load-config.js";
 
 /**
- * `npm run check:invariants [-- --grace-seconds N]`: checks DESIGN.md's invariants 1–7 on the configured
+ * `npm run check:invariants [-- --grace-seconds N]`: checks docs/guarantees.md's invariants 1–7 on the configured
  * database, prints each with its violating rows (at most 100 per check), and exits 1 if any is violated.
  * Read-only. Work younger than the grace period (default 300 s) is in flight and not judged; pass 0
  * after stopping traffic and letting the system drain.

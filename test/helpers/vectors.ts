@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 
-/** The Standard Webhooks signature vectors shared with the spec (`../shared/fixtures`). */
+/** The Standard Webhooks specification's signature vectors (`test/fixtures/standard-webhooks-vectors.json`). */
 export interface SignatureVector {
   secret: string;
   id: string;
@@ -10,5 +10,5 @@ export interface SignatureVector {
 }
 
 export const signatureVectors: { valid: SignatureVector[]; invalid_signatures_for_first_vector: string[] } = JSON.parse(
-  readFileSync(new URL("../../../shared/fixtures/standard-webhooks-vectors.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../fixtures/standard-webhooks-vectors.json", import.meta.url), "utf8"),
 );

@@ -16,7 +16,7 @@ afterAll(async () => h?.close());
 const pay = (body: Record<string, unknown>, options: { key?: string; idempotencyKey?: string } = {}) =>
   h.api("POST", "/v1/test/payments", { body, idempotencyKey: options.idempotencyKey ?? randomUUID(), ...(options.key ? { key: options.key } : {}) });
 
-/** Processing is asynchronous (API.md §7): the redemption settles shortly after the payment answers. */
+/** Processing is asynchronous (docs/api.md §7): the redemption settles shortly after the payment answers. */
 async function settled(id: string, status: string) {
   for (let i = 0; i < 100; i++) {
     const state = await snapshot(h, id);

@@ -9,7 +9,7 @@ import { lifecycleCall, processed, sendWebhook } from "../helpers/lifecycle.js";
 /**
  * Property: random sequences of REST lifecycle calls and payment/warehouse webhooks, each sent with its
  * own idempotency key or webhook-id, then duplicated and shuffled, leave the database where a small
- * reference model of API.md §4–5 says, with every invariant holding. A duplicate must change nothing.
+ * reference model of docs/api.md §4–5 says, with every invariant holding. A duplicate must change nothing.
  */
 let h: Harness;
 beforeAll(async () => {
@@ -46,7 +46,7 @@ const scenario = fc
     return fc.shuffledSubarray([...identified, ...identified], { minLength: actions.length });
   });
 
-/** The reference model: what API.md says one (first) arrival does. Returns whether it changed the status. */
+/** The reference model: what docs/api.md says one (first) arrival does. Returns whether it changed the status. */
 function applyModel(r: ModelRedemption, a: Action, paymentId: string): boolean {
   const move = (to: Status, credit = false) => ((r.status = to), credit && (r.credited = true), true);
   if (a.kind === "rest") {

@@ -32,7 +32,7 @@ export interface RuleOutcome {
 }
 
 /**
- * Payment provider events (API.md §5). Arrivals may be late, repeated or out of order; every decision
+ * Payment provider events (docs/api.md §5). Arrivals may be late, repeated or out of order; every decision
  * is taken on the locked row, so the result is the same whatever order two events commit in, and a
  * repeat finds the work done (recorded as `already_*`).
  */

@@ -16,7 +16,7 @@ type Shipment = z.infer<typeof shipmentObject>;
 const KNOWN = new Set(["shipment.shipped", "shipment.returned", "shipment.canceled", "shipment.cancelled"]);
 
 /**
- * Warehouse events (API.md §5) act on free-product redemptions only. A return reverses before or after
+ * Warehouse events (docs/api.md §5) act on free-product redemptions only. A return reverses before or after
  * shipping; a cancellation only before (a shipped parcel comes back as a return).
  */
 export async function applyWarehouseEvent(trx: Trx, scope: Scope, type: string, object: unknown, sentAt: Date): Promise<RuleOutcome> {

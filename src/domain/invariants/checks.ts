@@ -4,7 +4,7 @@ import { DELIVERY_CHECKS } from "./delivery-checks.js";
 import { INBOUND_CHECKS } from "./inbound-checks.js";
 
 /**
- * DESIGN.md's invariants as SQL over the tables of record. Each check returns the violating rows (empty =
+ * docs/guarantees.md's invariants as SQL over the tables of record. Each check returns the violating rows (empty =
  * holds). Read-only; safe to run against production (each is one query over indexed columns).
  */
 export interface InvariantCheck {

@@ -5,7 +5,7 @@ import type { RedemptionRow } from "./serialize.js";
 import { applyTransition, type TransitionResult } from "./transition.js";
 
 /**
- * The edges of API.md §4 after creation. Each function takes the row already locked by the caller
+ * The edges of docs/api.md §4 after creation. Each function takes the row already locked by the caller
  * (`lockRedemption`) and returns a value; none throws for a refused edge.
  */
 

@@ -1,6 +1,6 @@
 import type { TestPaymentFailureCode, TestPaymentStatus } from "../../db/tables/test-payment.table.js";
 
-/** What each sandbox card does (API.md §7). Any other number is refused: a typo should not "succeed". */
+/** What each sandbox card does (docs/api.md §7). Any other number is refused: a typo should not "succeed". */
 export const TEST_CARDS: Record<string, { status: TestPaymentStatus; failureCode: TestPaymentFailureCode | null }> = {
   "4242424242424242": { status: "completed", failureCode: null },
   "4000000000000002": { status: "failed", failureCode: "card_declined" },

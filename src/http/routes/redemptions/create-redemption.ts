@@ -13,6 +13,6 @@ const route = createRoute({
   responses: { 201: jsonResponse(redemptionSchema, "The redemption with its artifact"), ...writeErrors },
 });
 
-/** The debit runs in a worker (see DESIGN.md); this handler stores the request and waits for its outcome. */
+/** The debit runs in a worker (README, "How it runs"); this handler stores the request and waits for its outcome. */
 export const registerCreateRedemption: RegisterRoute = (app, deps) =>
   app.openapi(route, async (c) => runInWorker(c, deps, "redemption.create", c.req.valid("json")) as never);

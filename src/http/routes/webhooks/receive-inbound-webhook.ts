@@ -17,7 +17,7 @@ const SOURCES: InboundSource[] = ["payments", "warehouse"];
 const unauthorized = () => new ApiError("signature_invalid", "The webhook signature could not be verified.");
 
 /**
- * `POST /webhooks/:merchant/payments|warehouse` (API.md §5): verify the signature over the raw bytes,
+ * `POST /webhooks/:merchant/payments|warehouse` (docs/api.md §5): verify the signature over the raw bytes,
  * store the event, answer, then process in a job. Not under /v1: the signature is the authentication.
  */
 export function registerInboundWebhooks(app: Router, deps: AppDeps): void {
