@@ -14,6 +14,7 @@ export interface RunningWorkers {
 }
 
 export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } = {}): RunningWorkers {
+  let handlersRunning = 0;
   const workers = (Object.entries(QUEUES) as [QueueKey, string][]).map(([key, name]) => {
     const worker = new Worker(
       name,
@@ -21,7 +22,12 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
         const handler = (JOB_HANDLERS as Record<string, JobHandler>)[job.name];
         if (!handler) throw new Error(`no handler for job ${job.name}`);
         // Every line a handler logs names its job, so one job's story can be read out of the stream.
-        return handler({ ...deps, logger: deps.logger.child({ job_id: job.id, job: job.name, queue: name }) }, job, token);
+        handlersRunning++;
+        try {
+          return await handler({ ...deps, logger: deps.logger.child({ job_id: job.id, job: job.name, queue: name }) }, job, token);
+        } finally {
+          handlersRunning--;
+        }
       },
       {
         connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null, connectTimeout: 2_000, retryStrategy: reconnectDelay },
@@ -45,7 +51,21 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
   return {
     workers,
     close: async () => {
-      await Promise.all([...workers.map((worker) => worker.close()), sweepers?.stop(), relay.stop()]);
+      const closing = Promise.all([...workers.map((worker) => worker.close()), sweepers?.stop(), relay.stop()]);
+      // BullMQ's close waits on Redis even with nothing running. With Redis away and no handler running
+      // there is nothing left to finish: drained (a job fetched just before would rerun elsewhere).
+      await Promise.race([closing, until(() => handlersRunning === 0 && deps.monitor.isDown("redis"))]);
     },
   };
+}
+
+function until(condition: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (!condition()) return;
+      clearInterval(timer);
+      resolve();
+    }, 100);
+    timer.unref();
+  });
 }

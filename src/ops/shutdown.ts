@@ -30,7 +30,9 @@ export function exitOnSignal(logger: Logger, timeoutMs: number, plan: ShutdownPl
         return false;
       },
     );
-    await withDeadline(plan.close(), Math.max(0, startedAt + timeoutMs - Date.now()), "close").catch(() => {});
+    // Closing politely needs the dependencies to answer; when they don't, dropping the sockets at exit
+    // loses nothing. So closing gets a short budget of its own, not whatever the drain left.
+    await withDeadline(plan.close(), Math.min(closeReserve, Math.max(0, startedAt + timeoutMs - Date.now())), "close").catch(() => {});
     exit(logger, drained ? 0 : 1, startedAt, drained ? "drained" : "abandoned work");
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
