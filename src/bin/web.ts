@@ -14,8 +14,17 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: "0.0.0.0" 
 ) as Server;
 
 exitOnSignal(deps.logger, config.SHUTDOWN_TIMEOUT_MS, {
-  // close() stops accepting and ends idle keep-alive connections; it resolves when the last in-flight
-  // request has been answered (each within REQUEST_TIMEOUT_MS + 1 s).
-  drain: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  // close() stops accepting and resolves when the last connection is gone. A keep-alive connection
+  // that was busy at close() and goes idle afterwards would hold it open: end idle ones as they appear.
+  // In-flight requests each answer within REQUEST_TIMEOUT_MS + 1 s.
+  drain: () =>
+    new Promise<void>((resolve) => {
+      const sweepIdle = setInterval(() => server.closeIdleConnections(), 100);
+      server.close(() => {
+        clearInterval(sweepIdle);
+        resolve();
+      });
+      server.closeIdleConnections();
+    }),
   close: () => closeAppDeps(deps),
 });
