@@ -159,9 +159,13 @@ export function isAddressAllowed(address: string, allow: AllowList): boolean {
   return refusalReason(address) === null;
 }
 
+/** `localhost` and `*.localhost` are loopback by definition (RFC 6761), whatever DNS says today. */
+const isLoopbackName = (hostname: string) => /(^|\.)localhost$/.test(bareHost(hostname));
+
 /** The one decision for a connection to `address` found for `hostname` (a name, or the literal itself). */
 export function isTargetAllowed(hostname: string, address: string, allow: AllowList): boolean {
-  return isHostAllowListed(hostname, allow) || isAddressAllowed(address, allow);
+  if (isHostAllowListed(hostname, allow)) return true;
+  return !isLoopbackName(hostname) && isAddressAllowed(address, allow);
 }
 
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
@@ -217,6 +221,7 @@ export async function checkEndpointUrl(url: string, allow: AllowList, resolve: R
   const host = parsed.hostname;
   if (isHostAllowListed(host, allow)) return { ok: true };
   if (isIpLiteral(host)) return isTargetAllowed(host, host, allow) ? { ok: true } : { ok: false, reason: blockedReason(host, host) };
+  if (isLoopbackName(host)) return { ok: false, reason: `must not target a private, loopback, link-local or reserved address: ${host} is loopback` };
   let addresses: LookupAddress[];
   try {
     addresses = await resolve(host);

@@ -152,6 +152,8 @@ const URLS: [string, boolean][] = [
   ["http://localhost./", false],
   ["http://LOCALHOST./", false],
   ["http://metadata.test./", false],
+  ["http://unresolvable.localhost/", false],
+  ["http://unresolvable.localhost./", false],
   ["http://mapped.test/", false],
   ["http://compat.test/", false],
   ["ftp://93.184.216.34/", false],
@@ -183,6 +185,11 @@ describe("checkEndpointUrl table", () => {
       if (allowed) expect(result, address).toBe(address);
       else expect(error?.code, address).toBe(SSRF_BLOCKED);
     }
+  });
+
+  test("localhost names are refused at connect time even if DNS answers a public address", async () => {
+    const lookup = guardedLookup(none, fixed({ "app.localhost": ["93.184.216.34"] }));
+    expect((await lookupOnce(lookup, "app.localhost", false)).error?.code).toBe(SSRF_BLOCKED);
   });
 
   test("WEBHOOK_ALLOW_HOSTS still exempts names (with or without the trailing dot) and CIDRs", async () => {
