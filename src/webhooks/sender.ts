@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from "undici";
 import type { WebhookAttemptError } from "../db/tables/webhook-delivery.table.js";
-import { guardedLookup, isAddressAllowed, isHostAllowListed, isIpLiteral, SSRF_BLOCKED, systemResolver, type AllowList, type Resolver } from "./ssrf-guard.js";
+import { guardedLookup, isIpLiteral, isTargetAllowed, SSRF_BLOCKED, systemResolver, type AllowList, type Resolver } from "./ssrf-guard.js";
 
 /** What one HTTP attempt came to. Never an exception: every failure is a classified value. */
 export interface SendResult {
@@ -38,7 +38,7 @@ export async function sendWebhook(
   const elapsed = () => Math.round(performance.now() - started);
   const hostname = new URL(target.url).hostname;
   // An IP literal never goes through DNS lookup, so it is checked here, before any socket exists.
-  if (isIpLiteral(hostname) && !isHostAllowListed(hostname, allow) && !isAddressAllowed(hostname, allow)) {
+  if (isIpLiteral(hostname) && !isTargetAllowed(hostname, hostname, allow)) {
     return { ok: false, statusCode: null, durationMs: 0, error: "ssrf_blocked", retryAfterMs: null };
   }
   const signal = AbortSignal.timeout(target.timeoutMs);

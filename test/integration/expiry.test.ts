@@ -73,7 +73,7 @@ describe("with the default TTL and a lost delayed job", () => {
     const applied = await redeem(h, "discount_amount");
     const notDue = await redeem(h, "discount_percent");
     for (const r of [lost, applied, notDue]) await createJobFinished(h, r.id);
-    await paymentEvent(h, "payment.completed", { id: "pay_applied", currency: "EUR", discounts: [{ redemption: applied.id }] });
+    await paymentEvent(h, "payment.completed", { id: "pay_applied", amount: 2999, currency: "EUR", discounts: [{ redemption: applied.id }] });
     await h.flushQueues();
     await expireNow(lost.id);
     await expireNow(applied.id);

@@ -166,7 +166,7 @@ describe("the inbox", () => {
   test("a row whose job was lost is processed after the sweeper re-drives it", async () => {
     const r = await redeem(h, "discount_amount");
     await h.stopWorkers();
-    const res = await sendWebhook(h, "payments", { type: "payment.completed", data: { object: { id: "pay_lost", currency: "EUR", discounts: [{ redemption: r.id }] } } });
+    const res = await sendWebhook(h, "payments", { type: "payment.completed", data: { object: { id: "pay_lost", amount: 2999, currency: "EUR", discounts: [{ redemption: r.id }] } } });
     expect(res.status).toBe(200);
     await h.flushQueues();
     h.startWorkers();

@@ -147,7 +147,7 @@ describe("REST behaviour", () => {
     const r = await reach("pending");
     const completion = sendWebhook(h, "payments", {
       type: "payment.completed",
-      data: { object: { id: "pay_race", currency: "EUR", discounts: [{ redemption: r.id }] } },
+      data: { object: { id: "pay_race", amount: 2999, currency: "EUR", discounts: [{ redemption: r.id }] } },
     });
     const calls = await Promise.all([
       ...Array.from({ length: 3 }, () => lifecycleCall(h, r.id, "release")),

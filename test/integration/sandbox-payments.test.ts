@@ -4,7 +4,7 @@ import { createMerchant } from "../../src/domain/merchants/merchants.js";
 import { createAccount, createReward } from "../helpers/factories.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { expectLedgerInvariants } from "../helpers/invariants.js";
-import { countRows, redeem, snapshot } from "../helpers/lifecycle.js";
+import { countRows, processed, redeem, snapshot } from "../helpers/lifecycle.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -113,6 +113,11 @@ describe("POST /v1/test/payments", () => {
     const big = await redeem(h, "discount_amount");
     const small = await pay({ amount: 300, currency: "EUR", card: { number: "4242424242424242" }, discounts: [{ redemption: big.id }] });
     expect(small.body).toMatchObject({ amount: 300, amount_discount: 300, amount_charged: 0, discounts: [{ redemption: big.id, amount: 300 }] });
+    // The provider granted 300 of a 500 discount: its events are settlement conflicts, never an application.
+    for (const row of await h.deps.db.selectFrom("inbound_webhooks").select("webhook_id").where("payload", "like", `%"id":"${small.body.id}"%`).execute()) {
+      await processed(h, row.webhook_id);
+    }
+    expect(await snapshot(h, big.id)).toMatchObject({ status: "pending", payment: null, events: ["created@1", "settlement_conflict@1"] });
   });
 
   test("refusals: currency mismatch, unknown or foreign redemption, not pending, unknown card, duplicates", async () => {

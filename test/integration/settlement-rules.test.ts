@@ -12,7 +12,7 @@ afterEach(async () => expectLedgerInvariants(h.deps.db));
 afterAll(async () => h?.close());
 
 const payId = () => `pay_${randomUUID().replace(/-/g, "").slice(0, 20)}`;
-const payment = (id: string, discounts: Record<string, string>[], currency = "EUR") => ({ id, amount: 2999, currency, discounts });
+const payment = (id: string, discounts: Record<string, string>[], currency = "EUR", amount = 2999) => ({ id, amount, currency, discounts });
 const outcomeOf = (row: { results: { outcome: string }[] | null }) => row.results?.map((result) => result.outcome);
 
 describe("payment events", () => {
@@ -93,6 +93,75 @@ describe("payment events", () => {
     });
     expect(outcomeOf(await paymentEvent(h, "payment.created", payment(payId(), [{ redemption: r.id }], "GBP")))).toEqual(["currency_mismatch"]);
     expect((await snapshot(h, r.id)).payment).toBeNull();
+  });
+
+  describe("settlement checks: every link and completion is checked against the redemption, linked or not", () => {
+    /** Nothing but a conflict event at the current version: still pending, points still spent, no credit back. */
+    const expectConflictOnly = async (id: string, payment: string | null, conflicts = 1) =>
+      expect(await snapshot(h, id)).toMatchObject({
+        status: "pending", version: 1, balance: 100, payment, ledger: ["redemption:-500"],
+        events: ["created@1", ...Array.from({ length: conflicts }, () => "settlement_conflict@1")],
+      });
+    const conflictEvents = async (id: string) =>
+      (await h.deps.db.selectFrom("events").select("payload").where("redemption_id", "=", id).where("type", "=", "loyalty.redemption.settlement_conflict").execute())
+        .map((row) => JSON.parse(row.payload));
+
+    test("a USD completion of a EUR discount a EUR payment.created linked: conflict, stays pending, nothing credited", async () => {
+      const r = await redeem(h, "discount_amount");
+      const pay = payId();
+      expect(outcomeOf(await paymentEvent(h, "payment.created", payment(pay, [{ redemption: r.id }])))).toEqual(["linked"]);
+      const row = await paymentEvent(h, "payment.completed", payment(pay, [{ redemption: r.id }], "USD"));
+      expect(row).toMatchObject({ outcome: "processed", results: [{ ref: r.id, redemption: r.id, outcome: "currency_mismatch" }] });
+      expect(row.processed_at).not.toBeNull();
+      await expectConflictOnly(r.id, pay);
+      const [conflict] = await conflictEvents(r.id);
+      expect(conflict).toMatchObject({ type: "loyalty.redemption.settlement_conflict", data: { object: { id: r.id, status: "pending", version: 1, payment: pay } } });
+
+      // A correct completion of the same payment still applies it.
+      expect(outcomeOf(await paymentEvent(h, "payment.completed", payment(pay, [{ redemption: r.id }])))).toEqual(["applied"]);
+      expect(await snapshot(h, r.id)).toMatchObject({ status: "applied", version: 2, balance: 100, ledger: ["redemption:-500"], events: ["created@1", "settlement_conflict@1", "applied@2"] });
+    });
+
+    test("a completion of amount 1 against a 500 discount: conflict, stays pending; the same with no amount at all", async () => {
+      const r = await redeem(h, "discount_amount");
+      const pay = payId();
+      await paymentEvent(h, "payment.created", payment(pay, [{ redemption: r.id }]));
+      const row = await paymentEvent(h, "payment.completed", payment(pay, [{ redemption: r.id }], "EUR", 1));
+      expect(row).toMatchObject({ outcome: "processed", results: [{ ref: r.id, redemption: r.id, outcome: "amount_below_discount" }] });
+      await expectConflictOnly(r.id, pay);
+      const missing = await paymentEvent(h, "payment.succeeded", { id: pay, currency: "EUR", discounts: [{ code: r.discount!.code }] });
+      expect(outcomeOf(missing)).toEqual(["amount_below_discount"]);
+      await expectConflictOnly(r.id, pay, 2);
+      // 499 is still below; exactly the discount (a charge of 0) is enough.
+      expect(outcomeOf(await paymentEvent(h, "payment.completed", payment(pay, [{ redemption: r.id }], "EUR", 499)))).toEqual(["amount_below_discount"]);
+      expect(outcomeOf(await paymentEvent(h, "payment.completed", payment(pay, [{ redemption: r.id }], "eur", 500)))).toEqual(["applied"]);
+      expect((await snapshot(h, r.id)).status).toBe("applied");
+    });
+
+    test("unlinked: a too-small completion neither applies nor links; a too-small payment.created does not link", async () => {
+      const r = await redeem(h, "discount_amount");
+      expect(outcomeOf(await paymentEvent(h, "payment.created", payment(payId(), [{ redemption: r.id }], "EUR", 100)))).toEqual(["amount_below_discount"]);
+      expect((await snapshot(h, r.id)).payment).toBeNull();
+      expect(outcomeOf(await paymentEvent(h, "payment.completed", payment(payId(), [{ redemption: r.id }], "EUR", 1)))).toEqual(["amount_below_discount"]);
+      await expectConflictOnly(r.id, null);
+    });
+
+    test("a linked payment's release still releases whatever its amount; a refused link does not hold the redemption", async () => {
+      const r = await redeem(h, "discount_amount");
+      const pay = payId();
+      await paymentEvent(h, "payment.created", payment(pay, [{ redemption: r.id }]));
+      expect(outcomeOf(await paymentEvent(h, "payment.failed", payment(pay, [{ redemption: r.id }], "EUR", 1)))).toEqual(["released"]);
+      expect(await snapshot(h, r.id)).toMatchObject({ status: "released", ledger: ["redemption:-500", "release:500"], events: ["created@1", "released@2"] });
+    });
+
+    test("percent discounts have no currency and fit any amount: only the amount discount beside it conflicts", async () => {
+      const amount = await redeem(h, "discount_amount");
+      const percent = await redeem(h, "discount_percent");
+      const row = await paymentEvent(h, "payment.completed", payment(payId(), [{ redemption: amount.id }, { redemption: percent.id }], "JPY", 1));
+      expect(outcomeOf(row)).toEqual(["currency_mismatch", "applied"]);
+      expect((await snapshot(h, amount.id)).status).toBe("pending");
+      expect(await snapshot(h, percent.id)).toMatchObject({ status: "applied", version: 2 });
+    });
   });
 
   test("a live-mode event does not touch a test-mode redemption", async () => {

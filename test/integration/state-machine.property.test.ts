@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { createAccount, createReward, SHIPPING } from "../helpers/factories.js";
+import { createAccount, createReward, REWARD_BODIES, SHIPPING } from "../helpers/factories.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { expectLedgerInvariants } from "../helpers/invariants.js";
 import { lifecycleCall, processed, sendWebhook } from "../helpers/lifecycle.js";
@@ -24,7 +24,7 @@ interface ModelRedemption { kind: Kind; status: Status; payment: string | null; 
 
 type Action =
   | { kind: "rest"; op: "release" | "reverse" | "fulfill"; target: number }
-  | { kind: "pay"; type: string; payment: "A" | "B"; target: number }
+  | { kind: "pay"; type: string; payment: "A" | "B"; amount: number; target: number }
   | { kind: "ship"; type: string; target: number };
 
 const target = fc.integer({ min: 0, max: 2 });
@@ -34,6 +34,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     kind: fc.constant("pay" as const),
     type: fc.constantFrom("payment.created", "payment.processing", "payment.completed", "payment.succeeded", "payment.canceled", "payment.failed", "payment.expired"),
     payment: fc.constantFrom("A" as const, "B" as const),
+    // 1 is below the 500 discount: a link or completion carrying it never takes effect.
+    amount: fc.constantFrom(2999, 2999, 1),
     target,
   }),
   fc.record({ kind: fc.constant("ship" as const), type: fc.constantFrom("shipment.shipped", "shipment.returned", "shipment.canceled"), target }),
@@ -58,11 +60,12 @@ function applyModel(r: ModelRedemption, a: Action, paymentId: string): boolean {
   if (a.kind === "pay") {
     if (r.kind !== "discount_amount") return false;
     if (r.payment !== null && r.payment !== paymentId) return false;
+    const covers = a.amount >= REWARD_BODIES.discount_amount.value.amount; // the order total must cover the discount
     if (["payment.created", "payment.processing"].includes(a.type)) {
-      if (r.payment === null && r.status === "pending") r.payment = paymentId;
+      if (covers && r.payment === null && r.status === "pending") r.payment = paymentId;
       return false;
     }
-    if (["payment.completed", "payment.succeeded"].includes(a.type)) return r.status === "pending" && ((r.payment = paymentId), move("applied"));
+    if (["payment.completed", "payment.succeeded"].includes(a.type)) return covers && r.status === "pending" && ((r.payment = paymentId), move("applied"));
     return r.status === "pending" && ((r.payment = paymentId), move("released", true));
   }
   if (r.kind !== "free_product") return false;
@@ -109,7 +112,7 @@ test("lifecycle under duplicated, shuffled calls and webhooks matches the refere
         } else {
           const object =
             step.kind === "pay"
-              ? { id: paymentId, amount: 2999, currency: "EUR", discounts: [{ redemption: ids[step.target] }] }
+              ? { id: paymentId, amount: step.amount, currency: "EUR", discounts: [{ redemption: ids[step.target] }] }
               : { redemption: ids[step.target], tracking: "T2" };
           const res = await sendWebhook(h, step.kind === "pay" ? "payments" : "warehouse", { type: step.type, data: { object } }, { webhookId: `msg_${identity}` });
           expect(res.status).toBe(200);

@@ -97,7 +97,20 @@ test.each([
   "http://[fe80::1]/hooks",
   "http://[fd00:ec2::254]/hooks",
   "http://2130706433/hooks",
+  "http://0x7f.1/hooks",
+  "http://0177.0.0.1/hooks",
+  "http://[::127.0.0.1]/hooks",
+  "http://[::169.254.169.254]/latest/meta-data",
+  "http://[0:0:0:0:0:ffff:7f00:1]/hooks",
+  "http://[64:ff9b::a9fe:a9fe]/hooks",
+  "http://[2002:a9fe:a9fe::]/hooks",
+  "http://[2001::1]/hooks",
+  "http://[2001:db8::1]/hooks",
+  "http://[fe80::1%25eth0]/hooks",
+  "http://198.18.0.1/hooks",
+  "http://192.0.2.1/hooks",
   "http://localhost/hooks",
+  "http://localhost./hooks",
   "ftp://93.184.216.34/hooks",
   "https://user:pass@93.184.216.34/hooks",
   "not a url",
@@ -105,7 +118,8 @@ test.each([
   const tenant = await newTenant(h);
   const res = await h.api("POST", "/v1/webhook-endpoints", { key: tenant.secret_key_test, body: { url, enabled_events: ["*"] } });
   expect(res.status, res.text).toBe(400);
-  expect(res.body.error).toMatchObject({ code: "parameter_invalid", param: "url" });
+  expect(res.body.error).toMatchObject({ type: "invalid_request_error", code: "parameter_invalid", param: "url", message: expect.stringMatching(/^Invalid url: /) });
+  expect(res.body.error.request_id).toMatch(/^req_/);
   expect(await h.deps.db.selectFrom("webhook_endpoints").select("id").where("merchant_id", "=", tenant.merchant).execute()).toEqual([]);
 });
 
@@ -113,9 +127,11 @@ test("a PATCH to a private url is refused the same way", async () => {
   const tenant = await newTenant(h);
   const key = tenant.secret_key_test;
   const created = await h.api("POST", "/v1/webhook-endpoints", { key, body: { url: PUBLIC_URL, enabled_events: ["*"] } });
-  const res = await h.api("PATCH", `/v1/webhook-endpoints/${created.body.id}`, { key, body: { url: "http://[::ffff:10.0.0.1]/" } });
-  expect(res.status).toBe(400);
-  expect(res.body.error).toMatchObject({ code: "parameter_invalid", param: "url" });
+  for (const url of ["http://[::ffff:10.0.0.1]/", "http://[::127.0.0.1]/", "http://[::169.254.169.254]/"]) {
+    const res = await h.api("PATCH", `/v1/webhook-endpoints/${created.body.id}`, { key, body: { url } });
+    expect(res.status, url).toBe(400);
+    expect(res.body.error).toMatchObject({ code: "parameter_invalid", param: "url" });
+  }
   expect((await h.api("GET", `/v1/webhook-endpoints/${created.body.id}`, { key })).body.url).toBe(PUBLIC_URL);
 });
 

@@ -47,3 +47,36 @@ test("failures are classified, never thrown: timeout, connect, dns", async () =>
   };
   expect(await send([], "http://no-such-host.test/", 2_000, nxdomain)).toMatchObject({ ok: false, error: "dns" });
 });
+
+test("IP literals in any spelling are refused before any socket: hex, decimal, octal, IPv4-compatible, mapped, 0.0.0.0", async () => {
+  const before = rx.received.length;
+  const urls = [
+    `http://0x7f.1:${rx.port}/`,
+    `http://2130706433:${rx.port}/`,
+    `http://0177.0.0.1:${rx.port}/`,
+    `http://127.0.0.1.:${rx.port}/`,
+    `http://0.0.0.0:${rx.port}/`,
+    `http://[::127.0.0.1]:${rx.port}/`,
+    `http://[::7f00:1]:${rx.port}/`,
+    `http://[0:0:0:0:0:ffff:7f00:1]:${rx.port}/`,
+    `http://[64:ff9b::7f00:1]:${rx.port}/`,
+  ];
+  for (const url of urls) expect(await send([], url), url).toMatchObject({ ok: false, statusCode: null, error: "ssrf_blocked" });
+  expect(rx.received).toHaveLength(before);
+});
+
+test("a DNS answer naming a forbidden address is refused at connect time, whatever its form; an allow-listed CIDR is reached", async () => {
+  const before = rx.received.length;
+  let answer: string[] = [];
+  const resolver: Resolver = async () => answer.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+  const forbidden = [["127.0.0.1"], ["0.0.0.0"], ["::7f00:1"], ["::127.0.0.1"], ["::ffff:7f00:1"], ["64:ff9b::7f00:1"], ["2002:7f00:1::"], ["169.254.169.254"], ["198.18.0.1"], ["::1", "127.0.0.1"]];
+  for (const addresses of forbidden) {
+    answer = addresses;
+    const result = await send([], `http://rebind.test:${rx.port}/`, 2_000, resolver);
+    expect(result, addresses.join(",")).toMatchObject({ ok: false, statusCode: null, error: "ssrf_blocked" });
+  }
+  expect(rx.received).toHaveLength(before);
+  answer = ["127.0.0.1"];
+  expect(await send(["127.0.0.0/8"], `http://rebind.test:${rx.port}/`, 2_000, resolver)).toMatchObject({ ok: true, statusCode: 200 });
+  expect(rx.received).toHaveLength(before + 1);
+});

@@ -47,28 +47,53 @@ export async function applyPaymentEvent(trx: Trx, scope: Scope, type: string, ob
     if (row.reward_type !== "discount_amount" && row.reward_type !== "discount_percent") return "not_a_discount";
     // A redemption belongs to the first payment it was linked to; other payments' events are ignored.
     if (row.payment_id !== null && row.payment_id !== payment.id) return "ignored_other_payment";
-    const linkedHere = row.payment_id === payment.id;
-    if (!linkedHere && currencyMismatch(row, payment)) {
-      if (kind === "complete" && row.status === "pending") await recordConflict(trx, scope, row);
-      return "currency_mismatch";
+    if (kind === "link") {
+      const mismatch = settlementMismatch(row, payment);
+      return mismatch ?? link(trx, row, payment.id);
     }
-    if (kind === "link") return link(trx, row, payment.id);
-    if (kind === "complete") return complete(trx, scope, row, payment.id);
+    if (kind === "complete") return complete(trx, scope, row, payment);
+    // A release gives the discount back, so the amount does not matter; the currency still tells
+    // whether an unlinked payment is the one that held it. The linked payment's release always counts.
+    if (row.payment_id !== payment.id && currencyMismatch(row, payment)) return "currency_mismatch";
     return release(trx, row, payment.id, RELEASE_TYPES[type]!);
   });
   return { outcome: summarise(results), results };
 }
 
+type Mismatch = "currency_mismatch" | "amount_below_discount";
+
 /**
- * An amount discount is money in one currency: a payment in another currency cannot consume it. The
- * redemption is left as it is (it expires or a matching payment uses it); a completion is also
- * reported to the merchant as a settlement conflict, since the provider may have granted it anyway.
- * A payment without a currency cannot be checked, so it is treated as a mismatch.
+ * Whether this payment can carry this discount (docs/lifecycle.md, "Settlement checks"), checked on every
+ * link and completion, linked or not: a link or an earlier event proves nothing about this one.
+ */
+function settlementMismatch(row: RedemptionRow, payment: Payment): Mismatch | null {
+  if (currencyMismatch(row, payment)) return "currency_mismatch";
+  if (amountBelowDiscount(row, payment)) return "amount_below_discount";
+  return null;
+}
+
+/**
+ * An amount discount is money in one currency: a payment in another currency cannot consume it. A
+ * payment without a currency cannot be checked, so it is treated as a mismatch. A percentage discount
+ * carries no currency, so any currency passes.
  */
 function currencyMismatch(row: RedemptionRow, payment: Payment): boolean {
   const discount = row.discount;
   if (!discount || !("currency" in discount)) return false;
   return payment.currency?.toUpperCase() !== discount.currency.toUpperCase();
+}
+
+/**
+ * The payment's `amount` is the order total before discounts (the sandbox's `amount`, beside
+ * `amount_discount` and `amount_charged`), in the minor units the discount is in. It must cover the whole
+ * amount discount, so the charge never has to go below zero: an order smaller than the discount means
+ * the provider granted less than the member paid points for (or the event is wrong). Each discount is
+ * checked on its own. Without an `amount` nothing can be checked: treated as below. Percentages always fit.
+ */
+function amountBelowDiscount(row: RedemptionRow, payment: Payment): boolean {
+  const discount = row.discount;
+  if (!discount || !("amount" in discount)) return false;
+  return payment.amount === undefined || payment.amount < discount.amount;
 }
 
 async function link(trx: Trx, row: RedemptionRow, paymentId: string): Promise<string> {
@@ -79,9 +104,19 @@ async function link(trx: Trx, row: RedemptionRow, paymentId: string): Promise<st
   return "linked";
 }
 
-async function complete(trx: Trx, scope: Scope, row: RedemptionRow, paymentId: string): Promise<string> {
+async function complete(trx: Trx, scope: Scope, row: RedemptionRow, payment: Payment): Promise<string> {
   if (row.status === "applied") return "already_applied";
-  if (row.status === "pending") return (await settleRedemption(trx, row, paymentId)).ok ? "applied" : "invalid_state_transition";
+  if (row.status === "pending") {
+    // The provider may already have granted the discount on a payment that cannot carry it: never
+    // apply; leave it pending (the merchant releases it, a correct completion applies it, or it expires)
+    // and tell the merchant with a settlement conflict.
+    const mismatch = settlementMismatch(row, payment);
+    if (mismatch) {
+      await recordConflict(trx, scope, row);
+      return mismatch;
+    }
+    return (await settleRedemption(trx, row, payment.id)).ok ? "applied" : "invalid_state_transition";
+  }
   // Released or reversed: points are back with the member, the code is void. Never resurrect; tell the
   // merchant, who has sold at a discount we no longer back.
   await recordConflict(trx, scope, row);
