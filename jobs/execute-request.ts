@@ -14,7 +14,7 @@ export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"exec
   const { requestId } = job.data;
   const result = await withDeadLetter(
     deps,
-    () => executePendingRequest(deps.db, requestId, { pendingTtlSeconds: deps.config.REDEMPTION_PENDING_TTL_SECONDS }),
+    () => executePendingRequest(deps.db, requestId, { pendingTtlSeconds: deps.config.REDEMPTION_PENDING_TTL_SECONDS, logger: deps.logger }),
     (error, maxAttempts) => recordFailedRun(deps.db, requestId, error, maxAttempts),
   );
   if (result.outcome === "unknown_operation") {

@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   invalid_state_transition: { status: 422, type: "invalid_request_error" },
   redemption_already_applied: { status: 422, type: "invalid_request_error" },
   currency_mismatch: { status: 422, type: "invalid_request_error" },
+  /** A credit would take a balance or lifetime points past MAX_POINTS (src/domain/ledger/ledger.ts). */
+  balance_limit_exceeded: { status: 422, type: "invalid_request_error" },
   rate_limited: { status: 429, type: "rate_limit_error" },
   internal_error: { status: 500, type: "api_error" },
   /** Postgres could not be asked whether a request that may have run did run: retry with the same key. */

@@ -4,6 +4,7 @@ import { authenticate } from "./middleware/auth.js";
 import { ApiError } from "../errors.js";
 import { onError, onNotFound, sendError } from "./middleware/errors.js";
 import { jsonBody } from "./middleware/json-body.js";
+import { urlText } from "./middleware/url-text.js";
 import { requestContext } from "./middleware/request-context.js";
 import { createRouter, type Router } from "./router.js";
 import { requireAdminToken } from "./ops/admin-auth.js";
@@ -42,7 +43,7 @@ export function createApp(deps: AppDeps): Router {
   // Signed by the provider, not authenticated by API key: outside /v1 and its middleware.
   registerInboundWebhooks(app, deps);
 
-  app.use("/v1/*", authenticate(deps.db), jsonBody);
+  app.use("/v1/*", authenticate(deps.db), urlText, jsonBody);
   for (const register of API_ROUTES) register(app, deps);
 
   app.doc31("/openapi.json", OPENAPI_CONFIG);

@@ -1,6 +1,7 @@
 import type { Executor } from "../../db/database.js";
 import type { InboundSource } from "../../db/tables/inbound-webhook.table.js";
 import { ApiError } from "../../errors.js";
+import { findUnacceptableText } from "../../input-rules.js";
 import { verifyWebhook } from "../../webhooks/standard-webhooks.js";
 import { findInboundSecrets, storeInboundWebhook } from "./inbox.js";
 
@@ -77,6 +78,8 @@ function parseEnvelope(rawBody: string): { type: string; livemode: boolean } {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new ApiError("body_invalid", "The webhook body must be a JSON object.");
   }
+  // Stored as text and read back as JSON: a NUL or a lone surrogate could not be stored or processed.
+  if (findUnacceptableText(parsed)) throw new ApiError("body_invalid", "The webhook body has a NUL character or ill-formed Unicode.");
   const { type, livemode } = parsed as { type?: unknown; livemode?: unknown };
   if (typeof type !== "string" || type.length === 0 || type.length > 200) {
     throw new ApiError("body_invalid", "The webhook body needs a string `type`.");

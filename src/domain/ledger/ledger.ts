@@ -9,6 +9,13 @@ import { paginate, unixSeconds, type ListParams } from "../pagination.js";
 
 export type PointsTransactionRow = Selectable<PointsTransactionTable>;
 
+/**
+ * The most points a balance or an account's lifetime total may hold: the accounts table's CHECK
+ * (`< 9007199254740991`, migrations/2026_11_25_000100_create_core_tables.ts), which keeps every points
+ * figure an exact JavaScript number. A credit past it is refused (422) before Postgres would.
+ */
+export const MAX_POINTS = Number.MAX_SAFE_INTEGER - 1;
+
 export function serializePointsTransaction(row: PointsTransactionRow) {
   return {
     id: row.id,
@@ -65,6 +72,9 @@ async function moveBalance(trx: Trx, scope: Scope, entry: PointsEntry): Promise<
     .where("livemode", "=", scope.livemode);
   if (needsActive) update = update.where("status", "=", "active");
   if (amount < 0) update = update.where("balance", ">=", -amount);
+  // The bound in the same conditional UPDATE: concurrent credits serialise on the row, so none can pass it.
+  if (amount > 0) update = update.where("balance", "<=", MAX_POINTS - amount);
+  if (amount > 0 && entry.type === "earn") update = update.where("lifetime_points", "<=", MAX_POINTS - amount);
   const updated = await update.returning("balance").executeTakeFirst();
 
   if (!updated) throw await refusedDebit(trx, scope, entry);
@@ -76,6 +86,13 @@ export async function refusedDebit(trx: Trx, scope: Scope, entry: PointsEntry): 
   const account = await getAccount(trx, scope, entry.accountId, entry.accountParam ?? "account");
   const needsActive = entry.type === "earn" || entry.amount < 0;
   if (needsActive && account.status !== "active") return accountClosed(account.id);
+  if (entry.amount > 0) {
+    return new ApiError(
+      "balance_limit_exceeded",
+      `Loyalty account '${account.id}' would hold more than ${MAX_POINTS} points (balance ${account.balance}, lifetime ${account.lifetime_points}).`,
+      entry.accountParam === undefined ? "amount" : undefined,
+    );
+  }
   return new ApiError(
     "insufficient_points",
     `Loyalty account '${account.id}' has ${account.balance} points; ${-entry.amount} needed.`,

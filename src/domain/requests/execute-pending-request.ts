@@ -1,7 +1,9 @@
 import { sql } from "kysely";
 import type { Db, Trx } from "../../db/database.js";
 import { inTransaction } from "../../db/transaction.js";
+import { dataErrorRefusal, DATA_ERROR_LOG, isDataError } from "../../db/data-errors.js";
 import { ApiError, isApiError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
 import { completeRequest } from "./requests.js";
 import { isWorkerOperation, WORKER_OPERATIONS, type WorkerOperationResult } from "./operations.js";
 
@@ -22,7 +24,7 @@ export type ExecutionOutcome =
 export async function executePendingRequest(
   db: Db,
   requestId: string,
-  settings: { pendingTtlSeconds: number },
+  settings: { pendingTtlSeconds: number; logger?: Logger },
 ): Promise<ExecutionOutcome> {
   try {
     return await inTransaction(db, async (trx) => {
@@ -37,6 +39,12 @@ export async function executePendingRequest(
         // An expected refusal: leave the transaction by throwing, so everything the operation wrote
         // before it found out (an inventory take, a status change) is rolled back.
         if (isApiError(error) && error.status < 500) throw new Refusal(error, row.request_id);
+        // Postgres refused a value validation let through: a refusal like any other 400, stored for
+        // replay, rather than an error the job would retry until it is dead-lettered.
+        if (isDataError(error)) {
+          settings.logger?.error({ err: error, request: row.id, operation: row.operation }, DATA_ERROR_LOG);
+          throw new Refusal(dataErrorRefusal(), row.request_id);
+        }
         throw error;
       }
       if (!result.requestCompleted) await completeRequest(trx, row.id, result.response);

@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { dataErrorRefusal, DATA_ERROR_LOG, isDataError } from "../../db/data-errors.js";
 import { ApiError } from "../../errors.js";
 import { isOutage } from "../../ops/outages.js";
 import type { AppEnv } from "../env.js";
@@ -18,6 +19,10 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   }
   if (error instanceof HTTPException && error.status < 500) {
     return sendError(c, new ApiError("body_invalid", error.message || "The request body could not be read."));
+  }
+  if (isDataError(error)) {
+    c.var.logger?.error({ err: error }, DATA_ERROR_LOG);
+    return sendError(c, dataErrorRefusal());
   }
   if (isOutage(error)) {
     // Reported once per outage by the dependency monitor, not once per request.

@@ -1,25 +1,46 @@
 import { z } from "@hono/zod-openapi";
+import type { ID_PREFIXES } from "../../ids.js";
+import { idFormat } from "../../input-rules.js";
+
+type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
 
 export const metadataSchema = z
   .record(z.string().min(1).max(40), z.string().max(500))
   .refine((value) => Object.keys(value).length <= 50, "at most 50 keys")
   .openapi("Metadata", { description: "Up to 50 string keys (≤ 40 chars) with string values (≤ 500 chars)." });
 
-export const idParam = (prefix: string) =>
+/** A path id. One not in its kind's format is answered 404 like an unknown id (router.ts), before any query. */
+export const idParam = (prefix: IdPrefix) =>
   z.object({
     id: z
       .string()
-      .max(64)
+      .regex(idFormat(prefix), `a ${prefix}_ id`)
       .openapi({ param: { name: "id", in: "path" }, example: `${prefix}_8sd2k1` }),
   });
 
+/** A query parameter naming an object: one not in its kind's format is `400 parameter_invalid`, before any query. */
+export const queryId = (prefix: IdPrefix, name: string) =>
+  z
+    .string()
+    .regex(idFormat(prefix), `must be a ${prefix}_ id`)
+    .optional()
+    .openapi({ param: { name, in: "query" }, example: `${prefix}_8sd2k1` });
+
+/** The request body of an action that takes no parameters: `{}` or none; any parameter is unknown (400). */
+export const noParameters = {
+  required: false,
+  content: { "application/json": { schema: z.strictObject({}).openapi("NoParameters") } },
+};
+
 export const objectId = (prefix: string) => z.string().min(1).max(64).openapi({ example: `${prefix}_8sd2k1` });
 
-export const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ param: { name: "limit", in: "query" } }),
-  starting_after: z.string().max(64).optional().openapi({ param: { name: "starting_after", in: "query" } }),
-  ending_before: z.string().max(64).optional().openapi({ param: { name: "ending_before", in: "query" } }),
-});
+/** Query parameters of a list of objects with ids of `prefix`: the cursors are ids of that kind. */
+export const listQueryOf = (prefix: IdPrefix) =>
+  z.object({
+    limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ param: { name: "limit", in: "query" } }),
+    starting_after: queryId(prefix, "starting_after"),
+    ending_before: queryId(prefix, "ending_before"),
+  });
 
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>
   z
@@ -43,7 +64,12 @@ export const errorSchema = z
   })
   .openapi("Error");
 
-export const currency = z.string().regex(/^[A-Z]{3}$/, "an upper-case ISO-4217 code");
+/**
+ * ISO-4217 codes as ICU (bundled with Node) knows them: the current codes plus a few recently withdrawn
+ * ones, without the X-codes for metals, funds and testing, which no reward or payment is priced in.
+ */
+const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
+export const currency = z.string().refine((code) => CURRENCIES.has(code), "must be an upper-case ISO-4217 currency code");
 export const minorUnits = z.number().int().positive().max(1_000_000_000_000);
 export const points = z.number().int().positive().max(1_000_000_000_000);
 

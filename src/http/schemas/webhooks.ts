@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { REDEMPTION_EVENT_TYPES } from "../../domain/events/outbox.js";
-import { listQuery, metadataSchema, objectId } from "./common.js";
+import { listQueryOf, metadataSchema, objectId, queryId } from "./common.js";
 import { redemptionSchema } from "./redemptions.js";
 
 const url = z.string().min(1).max(2048).openapi({ example: "https://example.com/webhooks/loyalty" });
@@ -60,7 +60,7 @@ export const attemptSchema = z
   })
   .openapi("WebhookAttempt");
 
-export const attemptsQuery = listQuery.extend({ event: z.string().max(64).optional().openapi({ param: { name: "event", in: "query" } }) });
+export const attemptsQuery = listQueryOf("whatt").extend({ event: queryId("evt", "event") });
 
 export const eventSchema = z
   .object({
@@ -73,7 +73,7 @@ export const eventSchema = z
   })
   .openapi("Event");
 
-export const eventsQuery = listQuery.extend({ type: z.string().max(100).optional().openapi({ param: { name: "type", in: "query" } }) });
+export const eventsQuery = listQueryOf("evt").extend({ type: z.string().max(100).optional().openapi({ param: { name: "type", in: "query" } }) });
 
 export const redeliverBody = z.strictObject({ endpoint: objectId("we").optional() }).openapi("RedeliverEvent");
 export const redeliverySchema = z

@@ -3,14 +3,14 @@ import { listAccounts } from "../../../domain/accounts/accounts.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
 import { accountSchema } from "../../schemas/accounts.js";
-import { commonErrors, jsonResponse, listOf, listQuery } from "../../schemas/common.js";
+import { commonErrors, jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
 
 const route = createRoute({
   method: "get",
   path: "/v1/loyalty/accounts",
   tags: ["Loyalty accounts"],
   summary: "List loyalty accounts, newest first",
-  request: { query: listQuery.extend({ customer: z.string().max(255).optional() }) },
+  request: { query: listQueryOf("loy").extend({ customer: z.string().max(255).optional() }) },
   responses: { 200: jsonResponse(listOf(accountSchema, "LoyaltyAccountList"), "A page of accounts"), ...commonErrors },
 });
 

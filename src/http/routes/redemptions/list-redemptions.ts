@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listRedemptions } from "../../../domain/redemptions/queries.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, jsonResponse, listOf, listQuery } from "../../schemas/common.js";
+import { commonErrors, jsonResponse, listOf, listQueryOf, queryId } from "../../schemas/common.js";
 import { redemptionSchema, redemptionStatuses } from "../../schemas/redemptions.js";
 
 const route = createRoute({
@@ -11,10 +11,10 @@ const route = createRoute({
   tags: ["Redemptions"],
   summary: "List redemptions, newest first; `code` finds the redemption behind a live discount code",
   request: {
-    query: listQuery.extend({
-      account: z.string().max(64).optional(),
+    query: listQueryOf("rdm").extend({
+      account: queryId("loy", "account"),
       status: z.enum(redemptionStatuses).optional(),
-      reward: z.string().max(64).optional(),
+      reward: queryId("rwd", "reward"),
       code: z.string().max(64).optional(),
     }),
   },

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { runInWorker } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, idParam, noParameters, jsonResponse, writeErrors } from "../../schemas/common.js";
 import { redemptionSchema } from "../../schemas/redemptions.js";
 
 const route = createRoute({
@@ -9,7 +9,7 @@ const route = createRoute({
   path: "/v1/loyalty/redemptions/{id}/release",
   tags: ["Redemptions"],
   summary: "Release a pending discount (e.g. an abandoned cart): points back, code voided",
-  request: { params: idParam("rdm"), headers: idempotencyHeader },
+  request: { params: idParam("rdm"), headers: idempotencyHeader, body: noParameters },
   responses: { 200: jsonResponse(redemptionSchema, "The released redemption"), ...writeErrors },
 });
 

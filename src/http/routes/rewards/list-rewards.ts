@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listRewards } from "../../../domain/rewards/rewards.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, jsonResponse, listOf, listQuery } from "../../schemas/common.js";
+import { commonErrors, jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
 import { rewardSchema } from "../../schemas/rewards.js";
 
 const route = createRoute({
@@ -11,7 +11,7 @@ const route = createRoute({
   tags: ["Rewards"],
   summary: "List rewards, newest first",
   request: {
-    query: listQuery.extend({
+    query: listQueryOf("rwd").extend({
       active: z
         .enum(["true", "false"])
         .transform((value) => value === "true")

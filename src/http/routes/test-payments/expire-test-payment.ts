@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { expireTestPayment } from "../../../domain/sandbox/test-payments.js";
 import { runInline } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, idParam, noParameters, jsonResponse, writeErrors } from "../../schemas/common.js";
 import { testPaymentSchema } from "../../schemas/test-payments.js";
 import { enqueueInboundProcessing } from "../webhooks/receive-inbound-webhook.js";
 
@@ -11,7 +11,7 @@ const route = createRoute({
   path: "/v1/test/payments/{id}/expire",
   tags: ["Sandbox"],
   summary: "Expire a sandbox payment that requires authentication (sends payment.expired; its redemptions are released)",
-  request: { params: idParam("pay"), headers: idempotencyHeader },
+  request: { params: idParam("pay"), headers: idempotencyHeader, body: noParameters },
   responses: { 200: jsonResponse(testPaymentSchema, "The expired payment"), ...writeErrors },
 });
 

@@ -3,14 +3,14 @@ import { listPointsTransactions } from "../../../domain/ledger/ledger.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
 import { pointsTransactionSchema, transactionTypes } from "../../schemas/accounts.js";
-import { commonErrors, jsonResponse, listOf, listQuery } from "../../schemas/common.js";
+import { commonErrors, jsonResponse, listOf, listQueryOf, queryId } from "../../schemas/common.js";
 
 const route = createRoute({
   method: "get",
   path: "/v1/loyalty/transactions",
   tags: ["Points"],
   summary: "List points transactions (the ledger), newest first",
-  request: { query: listQuery.extend({ account: z.string().max(64).optional(), type: z.enum(transactionTypes).optional() }) },
+  request: { query: listQueryOf("ptx").extend({ account: queryId("loy", "account"), type: z.enum(transactionTypes).optional() }) },
   responses: { 200: jsonResponse(listOf(pointsTransactionSchema, "PointsTransactionList"), "A page of ledger entries"), ...commonErrors },
 });
 

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { listEndpoints } from "../../../domain/webhooks/endpoints.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, jsonResponse, listOf, listQuery } from "../../schemas/common.js";
+import { commonErrors, jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
 import { endpointSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
@@ -10,7 +10,7 @@ const route = createRoute({
   path: "/v1/webhook-endpoints",
   tags: ["Webhook endpoints"],
   summary: "List webhook endpoints, newest first",
-  request: { query: listQuery },
+  request: { query: listQueryOf("we") },
   responses: { 200: jsonResponse(listOf(endpointSchema, "WebhookEndpointList"), "A page of endpoints"), ...commonErrors },
 });
 

@@ -9,9 +9,11 @@ import type { Logger } from "../../../logger.js";
 import type { AppDeps, AppEnv } from "../../env.js";
 import { sendJson } from "../../respond.js";
 import type { Router } from "../../router.js";
+import { decodeUtf8, idFormat } from "../../../input-rules.js";
 import { errorSchema } from "../../schemas/common.js";
 
 const SOURCES: InboundSource[] = ["payments", "warehouse"];
+const MERCHANT_ID = idFormat("mer");
 
 /** One answer for every authentication failure, so a caller cannot probe which merchants exist. */
 const unauthorized = () => new ApiError("signature_invalid", "The webhook signature could not be verified.");
@@ -52,7 +54,16 @@ const receivedSchema = z.object({ received: z.literal(true), duplicate: z.boolea
 
 async function receive(c: Context<AppEnv>, deps: AppDeps, source: InboundSource): Promise<Response> {
   const merchantId = c.req.param("merchant") ?? "";
-  const accepted = await acceptInboundWebhook(deps.db, { merchantId, source, rawBody: await c.req.text(), headers: c.req.header() });
+  // A merchant id that is malformed (NUL, bad escapes, wrong prefix) is an unknown merchant: the same 401,
+  // without asking Postgres.
+  if (!MERCHANT_ID.test(merchantId)) {
+    c.var.logger.info({ source, reason: "malformed merchant id" }, "inbound webhook refused");
+    throw unauthorized();
+  }
+  // Strict UTF-8 (input-rules.ts): a lossy decoding would change the bytes the signature covers.
+  const rawBody = decodeUtf8(await c.req.arrayBuffer());
+  if (rawBody === null) throw new ApiError("body_invalid", "The webhook body is not valid UTF-8.");
+  const accepted = await acceptInboundWebhook(deps.db, { merchantId, source, rawBody, headers: c.req.header() });
   if (!accepted.ok) {
     c.var.logger.info({ merchant: merchantId, source, reason: accepted.reason }, "inbound webhook refused");
     throw unauthorized();
