@@ -9,6 +9,7 @@ import { createRouter, type Router } from "./router.js";
 import { requireAdminToken } from "./ops/admin-auth.js";
 import { renderDocsPage } from "./ops/docs-page.js";
 import { Metrics } from "./ops/metrics.js";
+import { RateLimits } from "./rate-limits.js";
 import { DASHBOARD_PATH, queueDashboard } from "./ops/queue-dashboard.js";
 import { registerHealth } from "./routes/health.js";
 import { API_ROUTES } from "./routes/index.js";
@@ -40,9 +41,10 @@ export function createApp(deps: AppDeps): Router {
   registerHealth(app, deps);
   registerOperatorPages(app, deps, metrics);
   // Signed by the provider, not authenticated by API key: outside /v1 and its middleware.
-  registerInboundWebhooks(app, deps);
+  const limits = new RateLimits(deps.config, deps.redis, deps.monitor, metrics.rateLimited);
+  registerInboundWebhooks(app, deps, limits);
 
-  app.use("/v1/*", authenticate(deps.db), jsonBody);
+  app.use("/v1/*", authenticate(deps.keys, limits, deps.config.TRUST_PROXY), jsonBody);
   for (const register of API_ROUTES) register(app, deps);
 
   app.doc31("/openapi.json", OPENAPI_CONFIG);
