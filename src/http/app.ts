@@ -62,6 +62,6 @@ function registerOperatorPages(app: Router, deps: AppDeps, metrics: Metrics): vo
   if (token) {
     app.use(`${DASHBOARD_PATH}/*`, requireAdminToken(token));
     app.use(DASHBOARD_PATH, requireAdminToken(token));
-    app.route(DASHBOARD_PATH, queueDashboard(deps.queues));
+    app.route(DASHBOARD_PATH, queueDashboard(deps.queues, deps.config.ADMIN_QUEUE_ACTIONS));
   }
 }
