@@ -4,6 +4,7 @@ import * as createInboundWebhooks from "./2026_11_25_000200_create_inbound_webho
 import * as createWebhookEndpoints from "./2026_11_25_000300_create_webhook_endpoints.js";
 import * as createTestPayments from "./2026_11_25_000400_create_test_payments.js";
 import * as addRequestDeadlinesAndAttempts from "./2026_12_01_000200_add_request_deadlines_and_attempts.js";
+import * as addApiKeyLifecycle from "./2026_12_01_000300_add_api_key_lifecycle.js";
 
 /**
  * Every migration, by name (applied in name order). A static list rather than a folder scan, so the
@@ -15,4 +16,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_25_000300_create_webhook_endpoints": createWebhookEndpoints,
   "2026_11_25_000400_create_test_payments": createTestPayments,
   "2026_12_01_000200_add_request_deadlines_and_attempts": addRequestDeadlinesAndAttempts,
+  "2026_12_01_000300_add_api_key_lifecycle": addApiKeyLifecycle,
 };

@@ -66,6 +66,18 @@ const schema = z.object({
   WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: int(1, 256).default(16),
   /** How often the worker's relay polls for unpublished events (the sweeper is the backstop). */
   WEBHOOK_RELAY_INTERVAL_MS: int(10, 3_600_000).default(200),
+  /** Requests per second per API key, shared by every web process (0 turns the limit off). docs/api.md §1.7. */
+  RATE_LIMIT_PER_SECOND: int(0, 1_000_000).default(100),
+  /** Short bursts above RATE_LIMIT_PER_SECOND: up to this many in a second, from a reserve refilled over 10 s. */
+  RATE_LIMIT_BURST: int(0, 1_000_000).default(200),
+  /** Requests with a missing or invalid key per client address per second before they get 429 (0: off). */
+  RATE_LIMIT_AUTH_FAILURES_PER_SECOND: int(0, 1_000_000).default(20),
+  /** Inbound webhooks per merchant and source per second (0: off). */
+  RATE_LIMIT_INBOUND_PER_SECOND: int(0, 1_000_000).default(1000),
+  /** Proxies in front of the web whose X-Forwarded-For is believed (0: the socket's address is the client). */
+  TRUST_PROXY: int(0, 10).default(0),
+  /** Bull Board may retry, promote, clean and remove jobs (otherwise it is read-only). */
+  ADMIN_QUEUE_ACTIONS: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
 });
 
 export type Config = Readonly<z.output<typeof schema>>;

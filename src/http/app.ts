@@ -10,6 +10,7 @@ import { createRouter, type Router } from "./router.js";
 import { requireAdminToken } from "./ops/admin-auth.js";
 import { renderDocsPage } from "./ops/docs-page.js";
 import { Metrics } from "./ops/metrics.js";
+import { RateLimits } from "./rate-limits.js";
 import { DASHBOARD_PATH, queueDashboard } from "./ops/queue-dashboard.js";
 import { registerHealth } from "./routes/health.js";
 import { API_ROUTES } from "./routes/index.js";
@@ -41,9 +42,10 @@ export function createApp(deps: AppDeps): Router {
   registerHealth(app, deps);
   registerOperatorPages(app, deps, metrics);
   // Signed by the provider, not authenticated by API key: outside /v1 and its middleware.
-  registerInboundWebhooks(app, deps);
+  const limits = new RateLimits(deps.config, deps.redis, deps.monitor, metrics.rateLimited);
+  registerInboundWebhooks(app, deps, limits);
 
-  app.use("/v1/*", authenticate(deps.db), urlText, jsonBody);
+  app.use("/v1/*", authenticate(deps.keys, limits, deps.config.TRUST_PROXY), urlText, jsonBody);
   for (const register of API_ROUTES) register(app, deps);
 
   app.doc31("/openapi.json", OPENAPI_CONFIG);
@@ -61,6 +63,6 @@ function registerOperatorPages(app: Router, deps: AppDeps, metrics: Metrics): vo
   if (token) {
     app.use(`${DASHBOARD_PATH}/*`, requireAdminToken(token));
     app.use(DASHBOARD_PATH, requireAdminToken(token));
-    app.route(DASHBOARD_PATH, queueDashboard(deps.queues));
+    app.route(DASHBOARD_PATH, queueDashboard(deps.queues, deps.config.ADMIN_QUEUE_ACTIONS));
   }
 }

@@ -5,6 +5,7 @@ import { DependencyMonitor, describeTarget } from "../ops/dependency-monitor.js"
 import { closeQueues, createQueues } from "../queue/producer.js";
 import { createRedis } from "../queue/redis.js";
 import type { AppDeps } from "./env.js";
+import { ApiKeyCache } from "./key-cache.js";
 import { OutcomeWaiter } from "./outcomes.js";
 
 export function buildAppDeps(config: Config): AppDeps {
@@ -30,12 +31,13 @@ export function buildAppDeps(config: Config): AppDeps {
     outcomes: new OutcomeWaiter(config.REDIS_URL, config.QUEUE_PREFIX, monitor),
     logger,
     monitor,
+    keys: new ApiKeyCache(db, config.REDIS_URL, config.QUEUE_PREFIX, monitor),
   };
 }
 
 /** Closes every connection; each close is bounded by the caller (see bin/web.ts). */
 export async function closeAppDeps(deps: AppDeps): Promise<void> {
   deps.monitor.stop();
-  await Promise.allSettled([deps.outcomes.close(), closeQueues(deps.queues), deps.db.destroy()]);
+  await Promise.allSettled([deps.keys.close(), deps.outcomes.close(), closeQueues(deps.queues), deps.db.destroy()]);
   deps.redis.disconnect();
 }

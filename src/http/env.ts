@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import type { Db, Scope } from "../db/database.js";
 import type { Queues } from "../queue/producer.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
+import type { ApiKeyCache } from "./key-cache.js";
 import type { OutcomeWaiter } from "./outcomes.js";
 
 /** Everything the web process needs, passed in so tests build the real app with a test config. */
@@ -17,6 +18,8 @@ export interface AppDeps {
   logger: Logger;
   /** Reports Postgres and Redis outages once each; /readyz reads it. */
   monitor: DependencyMonitor;
+  /** API keys this process knows, dropped at once when any process announces a revoke or roll. */
+  keys: ApiKeyCache;
 }
 
 export interface AppEnv {

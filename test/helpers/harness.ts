@@ -70,6 +70,10 @@ export async function startHarness(overrides: Record<string, string> = {}, optio
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     REQUEST_TIMEOUT_MS: "10000",
     WORKER_CONCURRENCY: "8",
+    // In-process requests outrun any sensible limit; rate-limits.test.ts turns the limits on.
+    RATE_LIMIT_PER_SECOND: "0",
+    RATE_LIMIT_AUTH_FAILURES_PER_SECOND: "0",
+    RATE_LIMIT_INBOUND_PER_SECOND: "0",
     ...overrides,
   });
   const deps = buildAppDeps(config);

@@ -89,6 +89,8 @@ describe("/admin/queues", () => {
     const api = await guarded.api("GET", "/admin/queues/api/queues", { key: TOKEN });
     expect(api.status).toBe(200);
     expect(api.body.queues.map((q: { name: string }) => q.name)).toContain("{requests}");
+    // Read-only unless ADMIN_QUEUE_ACTIONS=true.
+    expect(api.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode === true)).toBe(true);
     expect((await guarded.api("GET", "/admin/queues/api/queues", { key: null })).status).toBe(401);
   });
 });

@@ -13,6 +13,12 @@ export interface ApiKeyTable {
   livemode: boolean;
   created_at: Generated<Date>;
   revoked_at: Date | null;
+  /** A rolled key keeps working until then; null: no expiry. */
+  expires_at: Date | null;
+  /** Refreshed at most once a minute per key and web process. */
+  last_used_at: Date | null;
+  /** The key's last four characters (null for keys created before they were kept). */
+  last4: string | null;
 }
 
 /** Secrets the payment provider / warehouse sign inbound webhooks with; several may be valid (rotation). */

@@ -27,8 +27,8 @@ export async function createMerchant(db: Db, name: string): Promise<CreatedMerch
     await trx
       .insertInto("api_keys")
       .values([
-        { key_hash: hashApiKey(created.secret_key_test), merchant_id: created.merchant, livemode: false, revoked_at: null },
-        { key_hash: hashApiKey(created.secret_key_live), merchant_id: created.merchant, livemode: true, revoked_at: null },
+        { key_hash: hashApiKey(created.secret_key_test), merchant_id: created.merchant, livemode: false, revoked_at: null, expires_at: null, last_used_at: null, last4: created.secret_key_test.slice(-4) },
+        { key_hash: hashApiKey(created.secret_key_live), merchant_id: created.merchant, livemode: true, revoked_at: null, expires_at: null, last_used_at: null, last4: created.secret_key_live.slice(-4) },
       ])
       .execute();
     await trx
@@ -49,6 +49,7 @@ export async function findScopeByApiKey(db: Db, key: string): Promise<Scope | nu
     .select(["merchant_id", "livemode"])
     .where("key_hash", "=", hashApiKey(key))
     .where("revoked_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", new Date())]))
     .executeTakeFirst();
   return row ? { merchantId: row.merchant_id, livemode: row.livemode } : null;
 }

@@ -22,6 +22,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Requests answered 429 by this process, by limiter (api_key, auth_failures, inbound_webhooks). */
+  readonly rateLimited = new Counter({
+    name: "rate_limited_requests_total",
+    help: "Requests refused with 429 rate_limited by this web process, by limiter (api_key, auth_failures, inbound_webhooks)",
+    labelNames: ["limiter"] as const,
+    registers: [this.registry],
+  });
+
   constructor(queues: Queues, redis: Redis, queuePrefix: string, db: Db) {
     collectDefaultMetrics({ register: this.registry });
     const deadLetters = new Gauge({

@@ -7,10 +7,13 @@ import type { Queues } from "../../queue/producer.js";
 
 export const DASHBOARD_PATH = "/admin/queues";
 
-/** Bull Board over every queue; mounted behind the operator token by the app. */
-export function queueDashboard(queues: Queues): Hono {
+/**
+ * Bull Board over every queue; mounted behind the operator token by the app. Read-only unless
+ * ADMIN_QUEUE_ACTIONS=true: retrying, promoting, cleaning or removing jobs is an explicit choice.
+ */
+export function queueDashboard(queues: Queues, allowActions = false): Hono {
   const adapter = new HonoAdapter(serveStatic);
   adapter.setBasePath(DASHBOARD_PATH);
-  createBullBoard({ queues: Object.values(queues).map((queue) => new BullMQAdapter(queue)), serverAdapter: adapter });
+  createBullBoard({ queues: Object.values(queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode: !allowActions })), serverAdapter: adapter });
   return adapter.registerPlugin();
 }

@@ -17,6 +17,9 @@ export function buildService(): void {
   });
 }
 
+/** The chaos load is far above the default rate limits; they are tested on their own (rate-limits.test.ts). */
+const UNLIMITED = { RATE_LIMIT_PER_SECOND: "0", RATE_LIMIT_AUTH_FAILURES_PER_SECOND: "0", RATE_LIMIT_INBOUND_PER_SECOND: "0" };
+
 type Script = "src/bin/release.js" | "src/bin/web.js" | "jobs/main.js";
 
 export interface ManagedProcess {
@@ -95,7 +98,7 @@ export class ProcessFleet {
   }
 
   private spawn(script: Script, name: string): ChildProcess {
-    const child = spawn(process.execPath, [join(BUILD_DIR, script)], { env: { ...process.env, ...this.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(BUILD_DIR, script)], { env: { ...process.env, ...UNLIMITED, ...this.env }, stdio: ["ignore", "pipe", "pipe"] });
     const prefix = `[${name} ${child.pid}] `;
     const forward = (chunk: Buffer) => this.log.write(chunk.toString().replace(/^(?=.)/gm, prefix));
     child.stdout?.on("data", forward);

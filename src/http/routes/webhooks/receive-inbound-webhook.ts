@@ -8,6 +8,7 @@ import { enqueueMany } from "../../../queue/producer.js";
 import type { Logger } from "../../../logger.js";
 import type { AppDeps, AppEnv } from "../../env.js";
 import { sendJson } from "../../respond.js";
+import type { RateLimits } from "../../rate-limits.js";
 import type { Router } from "../../router.js";
 import { decodeUtf8, idFormat } from "../../../input-rules.js";
 import { errorSchema } from "../../schemas/common.js";
@@ -22,9 +23,13 @@ const unauthorized = () => new ApiError("signature_invalid", "The webhook signat
  * `POST /webhooks/:merchant/payments|warehouse` (docs/api.md §5): verify the signature over the raw bytes,
  * store the event, answer, then process in a job. Not under /v1: the signature is the authentication.
  */
-export function registerInboundWebhooks(app: Router, deps: AppDeps): void {
+export function registerInboundWebhooks(app: Router, deps: AppDeps, limits?: RateLimits): void {
   for (const source of SOURCES) {
-    app.post(`/webhooks/:merchant/${source}`, (c) => receive(c, deps, source));
+    app.post(`/webhooks/:merchant/${source}`, async (c) => {
+      // Before any Postgres work: per merchant and source, whatever the signature (docs/api.md §1.7).
+      await limits?.enforce(c, limits.inbound, `${(c.req.param("merchant") ?? "").slice(0, 64)}:${source}`);
+      return receive(c, deps, source);
+    });
     // Documented by hand: the body is verified as raw bytes, so no validator may parse it first.
     app.openAPIRegistry.registerPath({
       method: "post",
@@ -42,6 +47,7 @@ export function registerInboundWebhooks(app: Router, deps: AppDeps): void {
         400: { description: "Not a JSON object with a `type`", content: { "application/json": { schema: errorSchema } } },
         401: { description: "Signature, timestamp or merchant not valid; nothing stored", content: { "application/json": { schema: errorSchema } } },
         413: { description: "Body larger than 64 KiB", content: { "application/json": { schema: errorSchema } } },
+        429: { description: "More than RATE_LIMIT_INBOUND_PER_SECOND for this merchant and source; retry after Retry-After", content: { "application/json": { schema: errorSchema } } },
       },
     });
   }
