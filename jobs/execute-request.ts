@@ -24,7 +24,7 @@ export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"exec
   // A discount created by this run waits for its payment until `expires_at`: start its timer now that
   // the create has committed.
   if (result.outcome === "completed" && result.status === 201) await scheduleExpiry(deps, JSON.parse(result.body));
-  // The return value reaches the waiting web process with the completion notice. It is the committed
-  // response itself, so the web can answer without reading it back from Postgres.
-  return result;
+  // Job return values stay in Redis (and on the queue dashboard): outcome and status only, never the
+  // response body, which may hold personal data. The waiting web process reads the body from Postgres.
+  return result.outcome === "completed" ? { outcome: result.outcome, status: result.status } : { outcome: result.outcome };
 }

@@ -141,8 +141,8 @@ async function bounded(work: Promise<unknown>, ms: number, what: string): Promis
 }
 
 /**
- * Waits for the request's outcome until its deadline: the completion notice usually carries the
- * committed response; without one (lost notice, another run committed) the row is read, with backoff.
+ * Waits for the request's outcome until its deadline: woken by the job's completion notice (or, should
+ * it be lost, by polling with backoff), it reads the outcome of record from Postgres.
  * While the row is pending the job is re-added now and then (deduplicated by id), which recovers a job
  * lost with Redis or one whose web process died (a retry with the key waits here for it).
  */
@@ -153,8 +153,7 @@ async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number,
   let pollMs = Math.min(500, Math.max(50, timing.budget / 8));
   let nextRedrive = Date.now() + redriveEveryMs;
   while (timing.left(deadline) > 0) {
-    const notice = await deps.outcomes.wait(id, Math.min(pollMs, timing.left(deadline)));
-    if (notice) return sendStored(c, notice);
+    await deps.outcomes.wait(id, Math.min(pollMs, timing.left(deadline)));
     const row = await withDeadline(findRequest(deps.db, id), timing.left(deadline), "postgres: read request").catch(() => "unreadable" as const);
     if (row === "unreadable") continue;
     if (!row) return unavailable(c);

@@ -3,19 +3,13 @@ import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import { QUEUES } from "../queue/catalog.js";
 import { reconnectDelay } from "../queue/redis.js";
 
-/** What a completion notice may carry: the committed response of an `execute-request` job. */
-export interface CompletedResponse {
-  status: number;
-  body: string;
-}
-
 /**
- * Wakes request handlers when the job they wait for finishes. A notice is only a hint: when it carries
- * the job's return value, that is the response the job committed (so no read-back is needed); when it
- * is lost, handlers poll Postgres, so a lost notice costs latency, never a wrong answer.
+ * Wakes request handlers when the job they wait for finishes. A notice is only a wake-up: the answer
+ * is read from Postgres (one read by primary key), so Redis never holds a response body — redemptions
+ * carry shipping addresses — and a lost notice costs latency (handlers also poll), never a wrong answer.
  */
 export class OutcomeWaiter {
-  private readonly waiters = new Map<string, Set<(response?: CompletedResponse) => void>>();
+  private readonly waiters = new Map<string, Set<() => void>>();
   private readonly events: QueueEvents;
 
   constructor(redisUrl: string, prefix: string, monitor?: DependencyMonitor) {
@@ -25,28 +19,28 @@ export class OutcomeWaiter {
       skipVersionCheck: true,
     });
     this.events.on("error", (error) => monitor?.down("redis", error));
-    this.events.on("completed", ({ jobId, returnvalue }) => this.notify(jobId, committedResponse(returnvalue)));
+    this.events.on("completed", ({ jobId }) => this.notify(jobId));
     this.events.on("failed", ({ jobId }) => this.notify(jobId));
   }
 
-  /** Resolves when the job finishes (with its committed response, if the notice carried one) or after `ms`. */
-  wait(jobId: string, ms: number): Promise<CompletedResponse | undefined> {
+  /** Resolves when the job finishes or after `ms`, whichever is first. */
+  wait(jobId: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const set = this.waiters.get(jobId) ?? new Set();
       this.waiters.set(jobId, set);
-      const done = (response?: CompletedResponse) => {
+      const done = () => {
         clearTimeout(timer);
         set.delete(done);
         if (set.size === 0) this.waiters.delete(jobId);
-        resolve(response);
+        resolve();
       };
       const timer = setTimeout(done, ms);
       set.add(done);
     });
   }
 
-  private notify(jobId: string, response?: CompletedResponse): void {
-    for (const done of this.waiters.get(jobId) ?? []) done(response);
+  private notify(jobId: string): void {
+    for (const done of this.waiters.get(jobId) ?? []) done();
   }
 
   async waitUntilReady(): Promise<void> {
@@ -56,17 +50,4 @@ export class OutcomeWaiter {
   async close(): Promise<void> {
     await this.events.close();
   }
-}
-
-/** The `execute-request` job returns `{outcome: "completed", status, body}` when its run committed one. */
-function committedResponse(returnvalue: unknown): CompletedResponse | undefined {
-  try {
-    const value = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as Record<string, unknown> | null;
-    if (value?.outcome === "completed" && typeof value.status === "number" && typeof value.body === "string") {
-      return { status: value.status, body: value.body };
-    }
-  } catch {
-    // Not ours or not JSON: treat as a bare wake-up.
-  }
-  return undefined;
 }
