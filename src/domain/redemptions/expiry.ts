@@ -1,7 +1,7 @@
 import type { Db } from "../../db/database.js";
 import { inTransaction } from "../../db/transaction.js";
 import { releaseRedemption } from "./lifecycle.js";
-import { lockRedemption } from "./transition.js";
+import { lockRedemption } from "./locks.js";
 
 export type ExpiryOutcome = "released" | "not_due" | "not_pending";
 
