@@ -25,7 +25,8 @@ export const SWEEPS: Record<string, Sweep> = {
     const rows = await deps.db
       .selectFrom("idempotency_keys")
       .select("id")
-      .where("status", "=", "pending")
+      // A literal, so a prepared statement's generic plan can still use the partial index (status = 'pending').
+      .where("status", "=", sql.lit("pending"))
       .where("created_at", "<", cutoff)
       .orderBy("created_at")
       .limit(500)
