@@ -43,6 +43,8 @@ export async function applyPaymentEvent(trx: Trx, scope: Scope, type: string, ob
   if (!parsed.success) return { outcome: "invalid_payload", results: [] };
   const payment = parsed.data;
 
+  // Only a release gives points (and units) back, and only to a redemption still pending.
+  const mayCredit = kind === "release" ? (row: RedemptionRow) => row.status === "pending" : undefined;
   const results = await forEachReferencedRedemption(trx, scope, payment.discounts, async (row) => {
     if (row.reward_type !== "discount_amount" && row.reward_type !== "discount_percent") return "not_a_discount";
     // A redemption belongs to the first payment it was linked to; other payments' events are ignored.
@@ -56,7 +58,7 @@ export async function applyPaymentEvent(trx: Trx, scope: Scope, type: string, ob
     // whether an unlinked payment is the one that held it. The linked payment's release always counts.
     if (row.payment_id !== payment.id && currencyMismatch(row, payment)) return "currency_mismatch";
     return release(trx, row, payment.id, RELEASE_TYPES[type]!);
-  });
+  }, mayCredit);
   return { outcome: summarise(results), results };
 }
 

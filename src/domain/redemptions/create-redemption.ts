@@ -39,7 +39,9 @@ interface Artifact {
  *
  * Why one statement: each round trip costs more than the SQL it carries, and the account row stays
  * locked from the debit to the commit — one statement plus COMMIT keeps a hot account's lock short.
- * Locks are taken in one order, reward row then account row, so redemptions cannot deadlock.
+ * Locks follow the lock order (locks.ts): reward row, then account row. What orders them is the data
+ * dependency: the debit's WHERE needs `EXISTS (SELECT 1 FROM inventory)`, so the take runs first
+ * (sibling CTEs without one run in no guaranteed order). Keep it if this statement changes.
  */
 export async function createRedemption(
   trx: Trx,

@@ -1,7 +1,8 @@
+import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import { inTransaction } from "../../db/transaction.js";
 import { releaseRedemption } from "./lifecycle.js";
-import { lockRedemption } from "./transition.js";
+import { lockRedemption } from "./locks.js";
 
 export type ExpiryOutcome = "released" | "not_due" | "not_pending";
 
@@ -26,7 +27,8 @@ export async function findExpiredRedemptionIds(db: Db, limit: number): Promise<s
   const rows = await db
     .selectFrom("redemptions")
     .select("id")
-    .where("status", "=", "pending")
+    // A literal, so a prepared statement's generic plan can still use the partial index (status = 'pending').
+    .where("status", "=", sql.lit("pending"))
     .where("expires_at", "<=", new Date())
     .orderBy("expires_at")
     .limit(limit)

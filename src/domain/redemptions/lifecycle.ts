@@ -6,7 +6,7 @@ import { applyTransition, type TransitionResult } from "./transition.js";
 
 /**
  * The edges of docs/api.md §4 after creation. Each function takes the row already locked by the caller
- * (`lockRedemption`) and returns a value; none throws for a refused edge.
+ * (`lockRedemption`, locks.ts) and returns a value; none throws for a refused edge.
  */
 
 export const REVERSAL_REASONS = ["item_returned", "applied_in_error", "requested_by_customer", "fraudulent", "other"] as const;

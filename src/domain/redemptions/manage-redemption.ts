@@ -8,7 +8,8 @@ import {
   type ReversalReason,
 } from "./lifecycle.js";
 import { serializeRedemption, type RedemptionObject } from "./serialize.js";
-import { lockRedemption, type TransitionResult } from "./transition.js";
+import { lockRedemption } from "./locks.js";
+import type { TransitionResult } from "./transition.js";
 
 /**
  * The merchant's manual lifecycle calls (REST), run by the worker inside the request's transaction.

@@ -23,21 +23,11 @@ export type TransitionResult = { ok: true; row: RedemptionRow } | { ok: false; r
 export const scopeOf = (row: RedemptionRow): Scope => ({ merchantId: row.merchant_id, livemode: row.livemode });
 
 /**
- * Locks the redemption row for the rest of the caller's transaction. Every lifecycle change locks the
- * redemption first, then (through the credit) the reward, then the account: create locks reward then
- * account and never an existing redemption, so the orders cannot cross into a deadlock.
- */
-export async function lockRedemption(trx: Trx, id: string, scope?: Scope): Promise<RedemptionRow | undefined> {
-  let query = trx.selectFrom("redemptions").selectAll().where("id", "=", id);
-  if (scope) query = query.where("merchant_id", "=", scope.merchantId).where("livemode", "=", scope.livemode);
-  return query.forUpdate().executeTakeFirst();
-}
-
-/**
- * One status change, in the caller's transaction: compare-and-set on status with version + 1, the
- * credit-back and inventory restore where the edge returns points, and the event row. Points return at
- * most once: the status guard refuses a second move out of a live status, and the unique index
- * `points_transactions_one_credit` makes a second credit impossible even if that guard were bypassed.
+ * One status change, in the caller's transaction, on a row it has locked (locks.ts): compare-and-set
+ * on status with version + 1, the credit-back and inventory restore where the edge returns points, and
+ * the event row. Points return at most once: the status guard refuses a second move out of a live
+ * status, and the unique index `points_transactions_one_credit` makes a second credit impossible even
+ * if that guard were bypassed.
  */
 export async function applyTransition(trx: Trx, current: RedemptionRow, spec: TransitionSpec): Promise<TransitionResult> {
   const now = new Date();
@@ -55,7 +45,7 @@ export async function applyTransition(trx: Trx, current: RedemptionRow, spec: Tr
 
   let row = moved;
   if (spec.credit) {
-    // Reward before account (the lock order create uses).
+    // Reward before account: the lock order (locks.ts), the one create's statement follows.
     await restoreInventory(trx, row);
     const credit = await postPointsEntry(trx, scopeOf(row), {
       accountId: row.account_id,

@@ -4,8 +4,7 @@ import type { AppliedDiscount, TestPaymentTable } from "../../db/tables/test-pay
 import { ApiError, notFound } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { unixSeconds } from "../pagination.js";
-import type { RedemptionRow } from "../redemptions/serialize.js";
-import { lockRedemption } from "../redemptions/transition.js";
+import { lockRedemptions } from "../redemptions/locks.js";
 import { applyDiscounts, normaliseCardNumber, TEST_CARDS, type DiscountValue } from "./cards.js";
 import { sendProviderEvents, type ProviderEventType } from "./provider-events.js";
 
@@ -86,12 +85,12 @@ export async function createTestPayment(trx: Trx, scope: Scope, input: CreateTes
 /**
  * Each discount must be a pending discount redemption of this merchant in test mode, not already held
  * by another payment, and an amount discount must be in the payment's currency. Rows are locked in id
- * order (as the payment rules do) so a concurrent release cannot slip between the check and the commit.
+ * order (locks.ts, as the payment rules do) so a concurrent release cannot slip between the check and
+ * the commit.
  */
 async function checkDiscounts(trx: Trx, scope: Scope, currency: string, ids: string[]): Promise<DiscountValue[]> {
   if (new Set(ids).size !== ids.length) throw new ApiError("parameter_invalid", "A redemption can be applied once per payment.", "discounts");
-  const rows = new Map<string, RedemptionRow | undefined>();
-  for (const id of [...ids].sort()) rows.set(id, await lockRedemption(trx, id, scope));
+  const rows = await lockRedemptions(trx, scope, ids);
   return ids.map((id, i) => {
     const row = rows.get(id);
     const param = `discounts.${i}.redemption`;

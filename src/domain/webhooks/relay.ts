@@ -82,7 +82,8 @@ export async function findDueDeliveries(db: Db, now: Date, limit = 1000): Promis
   return db
     .selectFrom("webhook_deliveries")
     .select(["id", "endpoint_id", "attempts", "next_attempt_at"])
-    .where("status", "=", "pending")
+    // A literal, so a prepared statement's generic plan can still use the partial index (status = 'pending').
+    .where("status", "=", sql.lit("pending"))
     .where("next_attempt_at", "<=", now)
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
     .orderBy("next_attempt_at")
