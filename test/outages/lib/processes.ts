@@ -142,10 +142,11 @@ export function killQuietly(pid: number): void {
   }
 }
 
+/** Running (a zombie, exited but not yet reaped by its new parent, is not). */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
