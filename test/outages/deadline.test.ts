@@ -30,7 +30,7 @@ async function answeredWhilePostgresGoesAway(loseRedis: boolean) {
   const key = `deadline-${randomUUID()}`;
   const body = (account: string) => ({ account, reward: tenant.reward });
   const sentAt = Date.now();
-  const requests: Promise<Answer>[] = [
+  const requests: [Promise<Answer>, Promise<Answer>] = [
     rig.api("POST", "/v1/loyalty/redemptions", { secretKey: tenant.secretKey, idempotencyKey: key, body: body(tenant.account) }),
     rig.api("POST", "/v1/loyalty/redemptions", { secretKey: tenant.secretKey, body: body(tenant.unkeyedAccount) }),
   ];
