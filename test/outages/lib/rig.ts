@@ -82,6 +82,11 @@ export async function startRig(options: { redis?: "running" | "absent"; postgres
     postgres = await startPrivatePostgres(dir);
     dbUrl = postgres.databaseUrl("loyalty_outages");
   }
+  // A crash of the test process itself must not leave servers behind (both teardowns are synchronous).
+  process.once("exit", () => {
+    redis.teardown();
+    postgres?.teardown();
+  });
   const port = await freePort();
   const env: Record<string, string> = {
     DATABASE_URL: dbUrl,
