@@ -42,7 +42,8 @@ export async function buildService(): Promise<string> {
       mkdirSync(lock);
     } catch {
       // Someone else is compiling these sources; a lock older than 5 minutes is a dead builder's.
-      if (waited > 300_000 || Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      const lockedAt = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (waited > 300_000 || Date.now() - lockedAt > 300_000) rmSync(lock, { recursive: true, force: true });
       await sleep(100);
       continue;
     }

@@ -99,7 +99,7 @@ export class LoadGenerator {
       stats.maxAnswerMs = Math.max(stats.maxAnswerMs, ms);
       if (ms > this.answerBoundMs) {
         stats.slowAnswers++;
-        if (this.record.latencySamples.length < 10) this.record.latencySamples.push(`${method} ${path}: ${res.status} ${parsed?.error?.code ?? ""} after ${ms} ms`);
+        if (this.record.latencySamples.length < 10) this.record.latencySamples.push(`${method} ${path}: ${res.status}${parsed?.error?.code ? ` ${parsed.error.code}` : ""} after ${ms} ms`);
       }
       if (res.status === 500 && parsed?.error?.code === "outcome_unknown") this.record.unknownOutcomes.push({ at: Date.now(), sentAt, path });
       return { status: res.status, body: parsed };

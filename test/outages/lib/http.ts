@@ -61,7 +61,8 @@ export async function call(baseUrl: string, method: string, path: string, option
 export function describe(answer: Answer, origin?: number): string {
   const at = origin === undefined ? "" : ` sent at ${((answer.startedAt - origin) / 1000).toFixed(1)} s`;
   const key = answer.idempotencyKey ? ` (key ${answer.idempotencyKey})` : " (no key)";
-  const outcome = answer.status === 0 ? answer.error : `${answer.status} ${answer.body?.error?.code ?? ""} in ${answer.ms} ms`;
+  const code = answer.body?.error?.code;
+  const outcome = answer.status === 0 ? answer.error : `${answer.status}${code ? ` ${code}` : ""} in ${answer.ms} ms`;
   return `${answer.method} ${answer.path}${key}${at}: ${outcome}`;
 }
 
