@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { checkInvariants } from "../../src/domain/invariants/checks.js";
 import { describe as describeAnswer, errorCode, sleep, unavailableShapeProblems, type Answer } from "./lib/http.js";
 import { expectAllJson } from "./lib/logs.js";
-import { accountState, ANSWER_BOUND_MS, keyEffects, pendingRequests, printFigures, startRig, SWEEPER_SETTLE_MS, TIMEOUTS, type Rig } from "./lib/rig.js";
+import { accountState, ANSWER_BOUND_MS, expectRunning, keyEffects, pendingRequests, printFigures, startRig, SWEEPER_SETTLE_MS, TIMEOUTS, type Rig } from "./lib/rig.js";
 
 /**
  * A request answered 503 never takes effect later (issue "Never hang, never lie", 1 and 4). The web
@@ -75,6 +75,7 @@ async function answeredWhilePostgresGoesAway(loseRedis: boolean) {
   expect.soft(final, "exactly one debit for the key").toMatchObject({ balance: tenant.startingBalance - tenant.cost, redemptions: 1, debits: 1 });
   expect.soft((await checkInvariants(rig.db, { graceSeconds: 0 })).filter((check) => check.violations.length > 0)).toEqual([]);
   expectAllJson(rig.processes, since);
+  expectRunning(rig.processes.filter((p) => p.script === "src/bin/web.js"), "the postgres outage");
 
   printFigures(`deadline, job ${loseRedis ? "lost with Redis (sweeper only)" : "still in Redis"}`, {
     keyed: { status: keyed.status, code: errorCode(keyed) ?? null, ms: keyed.ms, took_effect_before_retry: Boolean(effect?.redemption) },

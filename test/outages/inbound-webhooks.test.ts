@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { signWebhook } from "../../src/webhooks/standard-webhooks.js";
 import { call, describe as describeAnswer, errorCode, sleep, waitUntil, type Answer } from "./lib/http.js";
 import { expectAllJson } from "./lib/logs.js";
-import { ANSWER_BOUND_MS, CLIENT_CAP_MS, printFigures, startRig, type Rig, type Tenant } from "./lib/rig.js";
+import { ANSWER_BOUND_MS, CLIENT_CAP_MS, expectRunning, printFigures, startRig, type Rig, type Tenant } from "./lib/rig.js";
 
 /**
  * Inbound webhooks (POST /webhooks/:merchant/payments, Standard Webhooks) during outages: a webhook
@@ -73,6 +73,7 @@ async function storedDuringRedisOutage(name: string, begin: () => Promise<void> 
   expect.soft(processed, `inbox row of ${webhookId} processed within 15 s of Redis coming back`).toBeTruthy();
   expect.soft(status, "the payment's effect: the discount is applied").toBe("applied");
   expectAllJson(rig.processes, since);
+  expectRunning(rig.processes, name);
 }
 
 test("Redis stopped: a stored webhook is answered 2xx and processed after Redis returns", async () => {
@@ -113,4 +114,5 @@ test("Postgres stopped: the webhook cannot be stored, 503; the provider's retry 
   expect.soft(processed, "processed").toBeTruthy();
   expect.soft(status, "the payment's effect: the discount is applied").toBe("applied");
   expectAllJson(rig.processes, since);
+  expectRunning(rig.processes, "postgres stopped");
 }, 60_000);

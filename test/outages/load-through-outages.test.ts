@@ -4,7 +4,7 @@ import { waitDrained } from "../chaos/lib/verify.js";
 import { describe as describeAnswer, sleep } from "./lib/http.js";
 import { OutageLoad, type Window } from "./lib/load.js";
 import { expectAllJson } from "./lib/logs.js";
-import { ANSWER_BOUND_MS, printFigures, startRig, type Rig } from "./lib/rig.js";
+import { ANSWER_BOUND_MS, expectRunning, printFigures, startRig, type Rig } from "./lib/rig.js";
 
 /**
  * A bounded load (8 clients sending keyed and unkeyed creates, plus a reader) that keeps going while a
@@ -55,6 +55,7 @@ async function loadThrough(name: string, fault: { begin: () => Promise<void> | v
   expect.soft(violated, "invariants").toEqual([]);
   expect.soft(problems.length, summarise(problems)).toBe(0);
   expectAllJson(rig.processes, since);
+  expectRunning(rig.processes, name);
 }
 
 /** Problems grouped by kind (first words), then the first few of each. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { errorCode, sleep, type Answer } from "./lib/http.js";
 import { dependencyReports, excerpt, expectAllJson, topMessages, type Dependency } from "./lib/logs.js";
 import type { ServiceProcess } from "./lib/processes.js";
-import { printFigures, startRig, type Rig, type Tenant } from "./lib/rig.js";
+import { expectRunning, printFigures, startRig, type Rig, type Tenant } from "./lib/rig.js";
 
 /**
  * Logs during a 10 s outage of each kind, at the default LOG_LEVEL (info), with a trickle of traffic
@@ -88,6 +88,7 @@ async function logsThrough(name: string, dependency: Dependency, begin: () => Pr
     }
   }
   expectAllJson([web, worker], from);
+  expectRunning([web, worker], name);
   printFigures(`logs during ${name}`, figures);
 }
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { checkInvariants } from "../../src/domain/invariants/checks.js";
 import { describe as describeAnswer, sleep, unavailableShapeProblems, type Answer } from "./lib/http.js";
 import { expectAllJson } from "./lib/logs.js";
-import { accountState, ANSWER_BOUND_MS, keyEffects, pendingRequests, printFigures, startRig, SWEEPER_SETTLE_MS, type Rig, type Tenant } from "./lib/rig.js";
+import { accountState, ANSWER_BOUND_MS, expectRunning, keyEffects, pendingRequests, printFigures, startRig, SWEEPER_SETTLE_MS, type Rig, type Tenant } from "./lib/rig.js";
 
 /**
  * Redis absent from the start: REDIS_URL points at a private port where nothing listens yet. Web and
@@ -70,6 +70,7 @@ test("no Redis at start: 503 + Retry-After in bounded time, nothing happens late
   expect.soft((await checkInvariants(rig.db, { graceSeconds: 0 })).filter((check) => check.violations.length > 0)).toEqual([]);
 
   expectAllJson(rig.processes);
+  expectRunning(rig.processes, "redis absent at start");
   printFigures("redis absent at start", {
     answer_ms: { keyed: keyed.ms, unkeyed: unkeyed.ms, readyz: readyz.ms },
     bound_ms: ANSWER_BOUND_MS,

@@ -46,6 +46,7 @@ async function inFlightWrites(): Promise<{ keys: string[]; answers: Promise<Answ
 
 function expectBoundedExit(proc: ServiceProcess, result: StopResult, outage: string) {
   const what = `${proc.name} after SIGTERM with ${outage}`;
+  expect.soft(result.alreadyExited, `${what}: had already exited before the SIGTERM (${JSON.stringify(proc.exit)})`).toBe(false);
   expect.soft(result.killedAfterCap, `${what}: still running ${EXIT_CAP_MS} ms later (SIGKILLed)`).toBe(false);
   expect.soft(result.ms ?? Number.POSITIVE_INFINITY, `${what}: exit took ${result.ms ?? `> ${EXIT_CAP_MS}`} ms, bound SHUTDOWN_TIMEOUT_MS + 1 s = ${EXIT_BOUND_MS} ms`).toBeLessThanOrEqual(EXIT_BOUND_MS);
   expect.soft(result.signal, `${what}: exited by signal ${result.signal}, not by itself`).toBeNull();

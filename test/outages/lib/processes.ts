@@ -28,6 +28,8 @@ export interface StopResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   killedAfterCap: boolean;
+  /** It had exited before the SIGTERM (a crash, or an exit it chose): a finding of its own. */
+  alreadyExited: boolean;
 }
 
 const live = new Set<ServiceProcess>();
@@ -104,7 +106,7 @@ export class ServiceProcess {
 
   /** SIGTERM, then waits up to `capMs` for the exit (SIGKILL after that, and `ms: null`). */
   async sigterm(capMs: number): Promise<StopResult> {
-    if (this.exit) return { ms: 0, code: this.exit.code, signal: this.exit.signal, killedAfterCap: false };
+    if (this.exit) return { ms: 0, code: this.exit.code, signal: this.exit.signal, killedAfterCap: false, alreadyExited: true };
     const descendants = this.descendants();
     const sent = Date.now();
     this.child.kill("SIGTERM");
@@ -116,10 +118,10 @@ export class ServiceProcess {
       this.kill(descendants);
       const exit = await this.exited;
       await this.drained();
-      return { ms: null, code: exit.code, signal: exit.signal, killedAfterCap: true };
+      return { ms: null, code: exit.code, signal: exit.signal, killedAfterCap: true, alreadyExited: false };
     }
     await this.drained();
-    return { ms: outcome.at - sent, code: outcome.code, signal: outcome.signal, killedAfterCap: false };
+    return { ms: outcome.at - sent, code: outcome.code, signal: outcome.signal, killedAfterCap: false, alreadyExited: false };
   }
 
   /** SIGKILL (it and the given or current descendants), if still running. */

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { sql } from "kysely";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { createDb } from "../../../src/db/client.js";
 import type { Db } from "../../../src/db/database.js";
 import { createMerchant, type CreatedMerchant } from "../../../src/domain/merchants/merchants.js";
@@ -203,4 +203,11 @@ export async function pendingRequests(db: Db, merchant: string): Promise<{ key: 
 /** One JSON line of measured figures per test, to be quoted. */
 export function printFigures(test: string, figures: Record<string, unknown>): void {
   console.log(JSON.stringify({ outage_figures: test, ...figures }));
+}
+
+/** A process that exited on its own during an outage crashed (or gave up): a finding. */
+export function expectRunning(processes: ServiceProcess[], during: string): void {
+  for (const proc of processes) {
+    expect.soft(proc.exit, `${proc.name} exited on its own during ${during} (${JSON.stringify(proc.exit)}); last lines:\n  ${proc.lines.slice(-5).map((l) => l.text.slice(0, 200)).join("\n  ")}`).toBeNull();
+  }
 }
