@@ -25,6 +25,11 @@ export interface LoadStats {
   webhookDuplicatesSent: number;
   manualActions: number;
   gaveUp: number;
+  /** Slowest HTTP answer (ms) and the answers slower than the promised bound. */
+  maxAnswerMs: number;
+  slowAnswers: number;
+  /** Calls that got no answer at all within the client's timeout (a hang, not a refused connection). */
+  hangs: number;
 }
 
 export interface LoadRecord {
@@ -32,6 +37,12 @@ export interface LoadRecord {
   created: Map<string, { id: string; kind: RewardKind }>;
   /** `source:webhook-id` of every inbound webhook answered 2xx. */
   acceptedWebhooks: Set<string>;
+  /** Create keys answered only 503 and then abandoned by their client: each must have changed nothing. */
+  abandoned503: Set<string>;
+  /** When each `500 outcome_unknown` was answered (allowed only while Postgres is down). */
+  unknownOutcomes: { at: number; sentAt: number; path: string }[];
+  /** A few of the slow answers and hangs, described. */
+  latencySamples: string[];
   stats: LoadStats;
 }
 
@@ -58,7 +69,10 @@ export class LoadGenerator {
   readonly record: LoadRecord = {
     created: new Map(),
     acceptedWebhooks: new Set(),
-    stats: { requests: 0, byStatus: {}, networkErrors: 0, redemptionsCreated: 0, replaysChecked: 0, replayMismatches: [], webhooksSent: 0, webhookDuplicatesSent: 0, manualActions: 0, gaveUp: 0 },
+    abandoned503: new Set(),
+    unknownOutcomes: [],
+    latencySamples: [],
+    stats: { requests: 0, byStatus: {}, networkErrors: 0, redemptionsCreated: 0, replaysChecked: 0, replayMismatches: [], webhooksSent: 0, webhookDuplicatesSent: 0, manualActions: 0, gaveUp: 0, maxAnswerMs: 0, slowAnswers: 0, hangs: 0 },
   };
 
   constructor(
@@ -66,31 +80,57 @@ export class LoadGenerator {
     private readonly tenant: Tenant,
     /** Retries stop here: by then faults have stopped and the fleet is whole, so it is generous. */
     private readonly retryUntil: () => number,
+    /** Every answer must come within this (REQUEST_TIMEOUT_MS + 1 s). */
+    private readonly answerBoundMs = Number.POSITIVE_INFINITY,
   ) {}
 
   /** One HTTP call, bounded in time; null on a network error or timeout. */
   private async raw(method: string, path: string, body: string | undefined, headers: Record<string, string>) {
     this.record.stats.requests++;
+    const sentAt = Date.now();
+    const stats = this.record.stats;
     try {
       const res = await fetch(this.baseUrl + path, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(15_000) });
       const text = await res.text();
+      const ms = Date.now() - sentAt;
       const bucket = String(res.status);
-      this.record.stats.byStatus[bucket] = (this.record.stats.byStatus[bucket] ?? 0) + 1;
-      return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
-    } catch {
-      this.record.stats.networkErrors++;
+      stats.byStatus[bucket] = (stats.byStatus[bucket] ?? 0) + 1;
+      const parsed = text ? (JSON.parse(text) as any) : undefined;
+      stats.maxAnswerMs = Math.max(stats.maxAnswerMs, ms);
+      if (ms > this.answerBoundMs) {
+        stats.slowAnswers++;
+        if (this.record.latencySamples.length < 10) this.record.latencySamples.push(`${method} ${path}: ${res.status}${parsed?.error?.code ? ` ${parsed.error.code}` : ""} after ${ms} ms`);
+      }
+      if (res.status === 500 && parsed?.error?.code === "outcome_unknown") this.record.unknownOutcomes.push({ at: Date.now(), sentAt, path });
+      return { status: res.status, body: parsed };
+    } catch (error) {
+      stats.networkErrors++;
+      if ((error as Error).name === "TimeoutError") {
+        stats.hangs++;
+        if (this.record.latencySamples.length < 10) this.record.latencySamples.push(`${method} ${path}: no answer after ${Date.now() - sentAt} ms`);
+      }
       return null;
     }
   }
 
-  /** A REST write retried with the same key on 5xx, 409 in-progress and network errors. */
-  async call(method: string, path: string, body: unknown, key = randomUUID()) {
+  /**
+   * A REST write retried with the same key on 5xx, 409 in-progress and network errors. With
+   * `mayAbandon503`, a key answered nothing but 503 so far is sometimes abandoned (a client that gives
+   * up): recorded, so the verdict can check that it changed nothing.
+   */
+  async call(method: string, path: string, body: unknown, key = randomUUID(), options: { mayAbandon503?: boolean } = {}) {
     const headers = { authorization: `Bearer ${this.tenant.key}`, "content-type": "application/json", "idempotency-key": key };
     let backoff = 100;
+    let only503 = true;
     for (;;) {
       const res = await this.raw(method, path, JSON.stringify(body), headers);
+      only503 &&= res?.status === 503;
       const retryable = res === null || res.status >= 500 || (res.status === 409 && res.body?.error?.code === "idempotency_in_progress");
       if (!retryable) return { ...res, key };
+      if (options.mayAbandon503 && only503 && chance(0.3)) {
+        this.record.abandoned503.add(key);
+        return { ...res, key };
+      }
       if (Date.now() > this.retryUntil()) {
         this.record.stats.gaveUp++;
         // Say what kept it from an answer: the report is the only trace a failed chaos run leaves.
@@ -138,7 +178,7 @@ export class LoadGenerator {
     const kind = pick(Object.keys(fixture.rewards) as RewardKind[]);
     const body: Record<string, unknown> = { account, reward: fixture.rewards[kind] };
     if (kind === "free_product") body.shipping = SHIPPING;
-    const res = await this.call("POST", "/v1/loyalty/redemptions", body);
+    const res = await this.call("POST", "/v1/loyalty/redemptions", body, randomUUID(), { mayAbandon503: true });
     if (res.status === 422 && res.body?.error?.code === "insufficient_points") {
       await this.call("POST", "/v1/loyalty/transactions", { account, amount: 50_000, reason: "top-up" });
       return;
@@ -183,11 +223,11 @@ export class LoadGenerator {
     }
   }
 
-  /** `clients` concurrent loops until `stopAt`. */
-  async run(fixture: Fixture, clients: number, stopAt: number): Promise<void> {
+  /** `clients` concurrent loops until `stopAt()` (read each round: the injector may extend the load). */
+  async run(fixture: Fixture, clients: number, stopAt: () => number): Promise<void> {
     await Promise.all(
       Array.from({ length: clients }, async () => {
-        while (Date.now() < stopAt) await this.oneRound(fixture);
+        while (Date.now() < stopAt()) await this.oneRound(fixture);
       }),
     );
   }

@@ -1,26 +1,24 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 /**
  * The service's real processes, started the way the Procfile starts them (`node <build>/src/bin/web.js`,
- * `node <build>/jobs/main.js`), from a build of our own: other test files rebuild `dist/` while we run,
- * and a process restarted mid-rewrite would load a half-written file.
+ * `node <build>/jobs/main.js`), from a build of our own (test/helpers/build.ts): other test files
+ * rebuild `dist/` while we run, and a process restarted mid-rewrite would load a half-written file.
+ * Every line each process prints is also checked to be one JSON object (the log guarantee).
  */
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-export const BUILD_DIR = join(ROOT, ".chaos-build");
-
-export function buildService(): void {
-  execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.json"), "--outDir", BUILD_DIR, "--sourceMap", "false", "--declaration", "false"], {
-    stdio: "inherit",
-  });
-}
-
 /** The chaos load is far above the default rate limits; they are tested on their own (rate-limits.test.ts). */
 const UNLIMITED = { RATE_LIMIT_PER_SECOND: "0", RATE_LIMIT_AUTH_FAILURES_PER_SECOND: "0", RATE_LIMIT_INBOUND_PER_SECOND: "0" };
 
 type Script = "src/bin/release.js" | "src/bin/web.js" | "jobs/main.js";
+
+export interface SigtermResult {
+  /** SIGTERM to exit, or null if it was still running after the cap (then it was SIGKILLed). */
+  ms: number | null;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 export interface ManagedProcess {
   name: string;
@@ -30,15 +28,38 @@ export interface ManagedProcess {
   killedByUs: number;
   start: () => void;
   kill9: () => void;
+  /** SIGTERM and wait up to `capMs` for the exit (SIGKILL after that); not restarted. */
+  sigterm: (capMs: number) => Promise<SigtermResult>;
   /** Graceful stop, bounded; -9 if it does not exit in time. */
   stop: () => Promise<void>;
 }
 
+export interface LogCheck {
+  lines: number;
+  nonJson: number;
+  samples: string[];
+}
+
+const isJsonObject = (text: string) => {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+};
+
+/** Children we SIGKILLed: a last line they leave without its newline was cut short by us. */
+const sigkilled = new WeakSet<ChildProcess>();
+
 export class ProcessFleet {
   readonly processes: ManagedProcess[] = [];
+  /** Per process name (across restarts): lines printed, and those that were not one JSON object. */
+  readonly logs = new Map<string, LogCheck>();
   private readonly log: WriteStream;
 
   constructor(
+    private readonly buildDir: string,
     private readonly env: Record<string, string>,
     logFile: string,
   ) {
@@ -52,6 +73,7 @@ export class ProcessFleet {
   }
 
   add(name: string, script: Script): ManagedProcess {
+    const markExpected = () => (managed.child as ChildProcess & { markExpected?: () => void }).markExpected?.();
     const managed: ManagedProcess = {
       name,
       child: undefined as never,
@@ -72,17 +94,39 @@ export class ProcessFleet {
         });
       },
       kill9: () => {
-        (managed.child as ChildProcess & { markExpected?: () => void }).markExpected?.();
+        markExpected();
         managed.killedByUs++;
+        sigkilled.add(managed.child);
         managed.child.kill("SIGKILL");
+      },
+      sigterm: async (capMs) => {
+        const child = managed.child;
+        markExpected();
+        if (child.exitCode !== null || child.signalCode !== null) return { ms: 0, code: child.exitCode, signal: child.signalCode };
+        const sent = Date.now();
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+        child.kill("SIGTERM");
+        let timer: NodeJS.Timeout | undefined;
+        const capped = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), capMs)))]);
+        clearTimeout(timer);
+        if (capped) {
+          sigkilled.add(child);
+          child.kill("SIGKILL");
+        }
+        const exit = await exited;
+        this.log.write(`[chaos] ${name} after SIGTERM: ${capped ? `still running after ${capMs} ms, SIGKILLed` : `exited in ${Date.now() - sent} ms, code ${exit.code}, signal ${exit.signal}`}\n`);
+        return { ms: capped ? null : Date.now() - sent, ...exit };
       },
       stop: async () => {
         const child = managed.child;
-        (child as ChildProcess & { markExpected?: () => void }).markExpected?.();
+        markExpected();
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        const timer = setTimeout(() => {
+          sigkilled.add(child);
+          child.kill("SIGKILL");
+        }, 10_000);
         await exited;
         clearTimeout(timer);
       },
@@ -98,11 +142,30 @@ export class ProcessFleet {
   }
 
   private spawn(script: Script, name: string): ChildProcess {
-    const child = spawn(process.execPath, [join(BUILD_DIR, script)], { env: { ...process.env, ...UNLIMITED, ...this.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(this.buildDir, script)], { env: { ...process.env, ...UNLIMITED, ...this.env }, stdio: ["ignore", "pipe", "pipe"] });
     const prefix = `[${name} ${child.pid}] `;
-    const forward = (chunk: Buffer) => this.log.write(chunk.toString().replace(/^(?=.)/gm, prefix));
-    child.stdout?.on("data", forward);
-    child.stderr?.on("data", forward);
+    const check = this.logs.get(name) ?? { lines: 0, nonJson: 0, samples: [] };
+    this.logs.set(name, check);
+    const judge = (text: string, stream: string) => {
+      check.lines++;
+      if (isJsonObject(text)) return;
+      check.nonJson++;
+      if (check.samples.length < 5) check.samples.push(`${stream}: ${text.slice(0, 200)}`);
+    };
+    for (const stream of ["stdout", "stderr"] as const) {
+      let partial = "";
+      child[stream]!.on("data", (chunk: Buffer) => {
+        const text = chunk.toString();
+        this.log.write(text.replace(/^(?=.)/gm, prefix));
+        const parts = (partial + text).split("\n");
+        partial = parts.pop()!;
+        for (const line of parts) judge(line, stream);
+      });
+      // A last line cut short by our kill -9 is ours, not the process's; any other is judged.
+      child[stream]!.on("end", () => {
+        if (partial !== "" && !sigkilled.has(child)) judge(partial, stream);
+      });
+    }
     return child;
   }
 }

@@ -5,8 +5,9 @@ import { createDb } from "../../../src/db/client.js";
 import { createMerchant } from "../../../src/domain/merchants/merchants.js";
 import { Receiver } from "../../helpers/receiver.js";
 import { LoadGenerator, type Fixture } from "./load.js";
-import { startPrivateServices, freePort } from "./private-services.js";
-import { buildService, ProcessFleet, waitReady, type ManagedProcess } from "./processes.js";
+import { buildService } from "../../helpers/build.js";
+import { startPrivateServices, freePort, type PrivateServices } from "./private-services.js";
+import { ProcessFleet, waitReady, type ManagedProcess, type SigtermResult } from "./processes.js";
 import { verify, waitDrained, type Verdict } from "./verify.js";
 
 export const LAST_LOG = join(tmpdir(), "lr-chaos-last-processes.log");
@@ -19,20 +20,55 @@ export interface ChaosProfile {
   /** Pause between two faults, uniformly random in this range. */
   faultEveryMs: [number, number];
   drainTimeoutMs: number;
+  /** How long each outage lasts; a web or worker is SIGTERMed in the middle of each. */
+  outageMs: { redisUnreachable: number; redisPaused: number; postgresUnreachable: number };
 }
 
 export const PROFILES: Record<"short" | "long", ChaosProfile> = {
-  short: { name: "short", loadMs: 22_000, clients: 6, workers: 2, faultEveryMs: [3_000, 5_000], drainTimeoutMs: 40_000 },
-  long: { name: "long", loadMs: 150_000, clients: 8, workers: 3, faultEveryMs: [3_000, 8_000], drainTimeoutMs: 240_000 },
+  // The load lasts at least loadMs, and until the first round of faults (every kind once) is done.
+  short: { name: "short", loadMs: 22_000, clients: 6, workers: 2, faultEveryMs: [1_500, 2_500], drainTimeoutMs: 40_000, outageMs: { redisUnreachable: 5_000, redisPaused: 5_000, postgresUnreachable: 5_000 } },
+  long: { name: "long", loadMs: 150_000, clients: 8, workers: 3, faultEveryMs: [3_000, 8_000], drainTimeoutMs: 240_000, outageMs: { redisUnreachable: 15_000, redisPaused: 6_000, postgresUnreachable: 10_000 } },
 };
 
-type FaultKind = "kill -9 worker" | "kill -9 web" | "redis data loss" | "postgres immediate restart";
-const FAULTS: FaultKind[] = ["kill -9 worker", "kill -9 web", "redis data loss", "postgres immediate restart"];
+/** Small, so that a shutdown stuck on a dead dependency is told from one that drains. */
+const REQUEST_TIMEOUT_MS = 4_000;
+const SHUTDOWN_TIMEOUT_MS = 3_000;
+/** Every answer within REQUEST_TIMEOUT_MS + 1 s; every SIGTERMed process gone within SHUTDOWN_TIMEOUT_MS + 1 s. */
+const ANSWER_BOUND_MS = REQUEST_TIMEOUT_MS + 1_000;
+const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 1_000;
+/** Past this a SIGTERMed process is SIGKILLed (and reported). */
+const EXIT_CAP_MS = EXIT_BOUND_MS + 4_000;
+
+type FaultKind =
+  | "kill -9 worker"
+  | "kill -9 web"
+  | "redis data loss"
+  | "postgres immediate restart"
+  | "redis unreachable + SIGTERM"
+  | "redis paused + SIGTERM"
+  | "postgres unreachable + SIGTERM";
+const FAULTS: FaultKind[] = [
+  "kill -9 worker",
+  "kill -9 web",
+  "redis data loss",
+  "postgres immediate restart",
+  "redis unreachable + SIGTERM",
+  "redis paused + SIGTERM",
+  "postgres unreachable + SIGTERM",
+];
+
+/** One SIGTERM sent during an outage, and how the process took it. */
+export interface OutageShutdown extends SigtermResult {
+  fault: FaultKind;
+  victim: string;
+}
 
 export interface ChaosReport {
   profile: string;
   operations: Record<string, unknown>;
   faults: Record<string, number>;
+  /** Each SIGTERM during an outage: who, how long it took to exit, and how. */
+  shutdowns: OutageShutdown[];
   unexpectedExits: Record<string, number>;
   loadMs: number;
   drainMs: number;
@@ -44,7 +80,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const between = ([lo, hi]: [number, number]) => lo + Math.random() * (hi - lo);
 
 export async function runChaos(profile: ChaosProfile, log: (line: string) => void = () => {}): Promise<ChaosReport> {
-  buildService();
+  const build = await buildService();
   const services = await startPrivateServices();
   const receiver = await Receiver.start();
   let fleet: ProcessFleet | null = null;
@@ -52,13 +88,15 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
   try {
     const port = await freePort();
     fleet = new ProcessFleet(
+      build,
       {
         DATABASE_URL: services.databaseUrl,
         REDIS_URL: services.redisUrl,
         QUEUE_PREFIX: "chaos",
         PORT: String(port),
         LOG_LEVEL: "warn",
-        REQUEST_TIMEOUT_MS: "4000",
+        REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
         WORKER_CONCURRENCY: "8",
         DATABASE_POOL_SIZE: "5",
         SWEEP_INTERVAL_MS: "500",
@@ -94,7 +132,7 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     let stopAt = Number.POSITIVE_INFINITY;
     // Clients keep retrying (same key) as long as the drain may take: a fault near the end of the load
     // can leave a request waiting for the sweeper's re-drive, and a real client is at least this patient.
-    const load = new LoadGenerator(`http://127.0.0.1:${port}`, tenant, () => stopAt + profile.drainTimeoutMs);
+    const load = new LoadGenerator(`http://127.0.0.1:${port}`, tenant, () => stopAt + profile.drainTimeoutMs, ANSWER_BOUND_MS);
     const endpoint = await load.call("POST", "/v1/webhook-endpoints", { url: receiver.url(), enabled_events: ["*"] });
     if (endpoint.status !== 201) throw new Error(`chaos: endpoint registration ${endpoint.status} ${JSON.stringify(endpoint.body)}`);
     receiver.secrets.push(endpoint.body.secret);
@@ -103,15 +141,24 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     const loadStarted = Date.now();
     stopAt = loadStarted + profile.loadMs;
     const faults: Record<string, number> = Object.fromEntries(FAULTS.map((kind) => [kind, 0]));
+    const shutdowns: OutageShutdown[] = [];
+    const postgresDown: { from: number; to: number }[] = [];
+    let faultInProgress = false;
     const injector = (async () => {
-      // Every kind of fault at least once per round, in a random order.
-      let round: FaultKind[] = [];
-      while (Date.now() + 1_000 < stopAt) {
+      // Every kind of fault at least once per round, in a random order; the first round always completes
+      // (the load goes on until it has), later rounds only while the load runs.
+      let round: FaultKind[] = [...FAULTS].sort(() => Math.random() - 0.5);
+      let firstRound = true;
+      stopAt = Number.POSITIVE_INFINITY;
+      // The SIGTERM victims of a round: web once, a worker otherwise, in a random order.
+      let victims: ("web" | "worker")[] = [];
+      while (firstRound || Date.now() + 1_000 < stopAt) {
         await sleep(between(profile.faultEveryMs));
-        if (Date.now() >= stopAt) break;
+        if (!firstRound && Date.now() >= stopAt) break;
         if (round.length === 0) round = [...FAULTS].sort(() => Math.random() - 0.5);
         const kind = round.pop()!;
         faults[kind]!++;
+        faultInProgress = true;
         log(`chaos: ${kind} at +${((Date.now() - loadStarted) / 1000).toFixed(1)} s`);
         if (kind === "kill -9 worker") {
           const victim = workers[Math.floor(Math.random() * workers.length)]!;
@@ -124,12 +171,29 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
           web.start();
         } else if (kind === "redis data loss") {
           await services.loseRedis(1_000);
-        } else {
+        } else if (kind === "postgres immediate restart") {
+          const from = Date.now();
           await services.crashPostgres(1_000);
+          postgresDown.push({ from, to: Date.now() });
+        } else {
+          if (victims.length === 0) victims = ["web", "worker", "worker"].sort(() => Math.random() - 0.5) as ("web" | "worker")[];
+          const victim = victims.pop() === "web" ? web : workers[Math.floor(Math.random() * workers.length)]!;
+          const from = Date.now();
+          const shutdown = await outageWithSigterm(services, kind, profile, victim);
+          if (kind === "postgres unreachable + SIGTERM") postgresDown.push({ from, to: Date.now() });
+          shutdowns.push({ fault: kind, victim: victim.name, ...shutdown });
+          log(`chaos: ${victim.name} SIGTERMed during ${kind}: ${shutdown.ms === null ? `still running after ${EXIT_CAP_MS} ms (SIGKILLed)` : `exited in ${shutdown.ms} ms (code ${shutdown.code}, signal ${shutdown.signal})`}`);
+        }
+        faultInProgress = false;
+        if (firstRound && round.length === 0) {
+          firstRound = false;
+          stopAt = Math.max(loadStarted + profile.loadMs, Date.now() + 2_000);
         }
       }
+      stopAt = Math.max(stopAt, Date.now() + 1_000);
     })();
-    await Promise.all([load.run(fixture, profile.clients, stopAt), injector]);
+    // The load never stops in the middle of a fault.
+    await Promise.all([load.run(fixture, profile.clients, () => (faultInProgress ? Number.POSITIVE_INFINITY : stopAt)), injector]);
     const loadMs = Date.now() - loadStarted;
     log(`chaos: load stopped after ${(loadMs / 1000).toFixed(1)} s; draining`);
 
@@ -138,10 +202,20 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     if (!drain.drained) verdict.problems.push(`did not drain within ${profile.drainTimeoutMs} ms: ${JSON.stringify(drain.last)}`);
     const unexpectedExits = Object.fromEntries(fleet.processes.map((p) => [p.name, p.unexpectedExits.length]));
     for (const p of fleet.processes) if (p.unexpectedExits.length > 0) verdict.problems.push(`${p.name} crashed on its own ${p.unexpectedExits.length} time(s): ${JSON.stringify(p.unexpectedExits)}`);
+    // Never hang: every answer within REQUEST_TIMEOUT_MS + 1 s, every SIGTERM obeyed within SHUTDOWN_TIMEOUT_MS + 1 s.
+    const stats = load.record.stats;
+    if (stats.slowAnswers > 0 || stats.hangs > 0) verdict.problems.push(`${stats.slowAnswers} answer(s) slower than ${ANSWER_BOUND_MS} ms and ${stats.hangs} call(s) never answered (max ${stats.maxAnswerMs} ms): ${load.record.latencySamples.join("; ")}`);
+    for (const s of shutdowns) if (s.ms === null || s.ms > EXIT_BOUND_MS) verdict.problems.push(`${s.victim} SIGTERMed during ${s.fault}: ${s.ms === null ? `still running after ${EXIT_CAP_MS} ms, SIGKILLed` : `took ${s.ms} ms to exit (bound ${EXIT_BOUND_MS})`}`);
+    // Never lie: outcome_unknown only while Postgres was down (with a second of slack for reconnecting).
+    const unknownOutsidePostgres = load.record.unknownOutcomes.filter((u) => !postgresDown.some((w) => u.sentAt <= w.to + 1_000 && u.at >= w.from));
+    if (unknownOutsidePostgres.length > 0) verdict.problems.push(`${unknownOutsidePostgres.length} answer(s) 500 outcome_unknown while Postgres was up: ${unknownOutsidePostgres.slice(0, 3).map((u) => u.path).join(", ")}`);
+    // Every line every process printed is one JSON object.
+    for (const [name, check] of fleet.logs) if (check.nonJson > 0) verdict.problems.push(`${name} printed ${check.nonJson} of ${check.lines} line(s) that are not one JSON object, e.g. ${check.samples.map((x) => JSON.stringify(x)).join(", ")}`);
     return {
       profile: profile.name,
-      operations: { ...load.record.stats, replayMismatches: load.record.stats.replayMismatches.length, webhooksAccepted: load.record.acceptedWebhooks.size, receiverRequests: receiver.received.length },
+      operations: { ...load.record.stats, replayMismatches: load.record.stats.replayMismatches.length, webhooksAccepted: load.record.acceptedWebhooks.size, receiverRequests: receiver.received.length, abandoned503: load.record.abandoned503.size, outcomeUnknown: load.record.unknownOutcomes.length },
       faults,
+      shutdowns,
       unexpectedExits,
       loadMs,
       drainMs: drain.ms,
@@ -160,6 +234,36 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     }
     services.teardown();
   }
+}
+
+/**
+ * An outage of `kind` (Redis stopped with its data kept, Redis SIGSTOPped, or Postgres stopped), with
+ * `victim` SIGTERMed a second into it; the outage lasts its profile's duration, and at least until the
+ * victim has exited (or been SIGKILLed at the cap), so the shutdown is measured inside the outage. The
+ * victim is restarted once the dependency is back, like the kill -9 faults restart theirs.
+ */
+async function outageWithSigterm(services: PrivateServices, kind: FaultKind, profile: ChaosProfile, victim: ManagedProcess): Promise<SigtermResult> {
+  const durations: Partial<Record<FaultKind, number>> = {
+    "redis unreachable + SIGTERM": profile.outageMs.redisUnreachable,
+    "redis paused + SIGTERM": profile.outageMs.redisPaused,
+    "postgres unreachable + SIGTERM": profile.outageMs.postgresUnreachable,
+  };
+  const started = Date.now();
+  if (kind === "redis unreachable + SIGTERM") await services.stopRedis({ keepData: true });
+  else if (kind === "redis paused + SIGTERM") services.pauseRedis();
+  else services.stopPostgres();
+  let result: SigtermResult;
+  try {
+    await sleep(1_000);
+    result = await victim.sigterm(EXIT_CAP_MS);
+    await sleep(Math.max(0, started + durations[kind]! - Date.now()));
+  } finally {
+    if (kind === "redis unreachable + SIGTERM") await services.startRedis();
+    else if (kind === "redis paused + SIGTERM") services.resumeRedis();
+    else services.startPostgres();
+  }
+  victim.start();
+  return result;
 }
 
 async function makeFixture(load: LoadGenerator): Promise<Fixture> {
@@ -187,6 +291,7 @@ export function formatReport(report: ChaosReport): string {
     `load: ${(report.loadMs / 1000).toFixed(1)} s; drain: ${(report.drainMs / 1000).toFixed(1)} s${report.drained ? "" : " (NOT drained)"}`,
     `operations: ${JSON.stringify(report.operations)}`,
     `faults injected: ${JSON.stringify(report.faults)}`,
+    `SIGTERM during outages (bound ${EXIT_BOUND_MS} ms): ${report.shutdowns.map((s) => `${s.victim} in ${s.fault.replace(" + SIGTERM", "")}: ${s.ms === null ? `>${EXIT_CAP_MS} ms (SIGKILLed)` : `${s.ms} ms, code ${s.code}${s.signal ? `, ${s.signal}` : ""}`}`).join("; ")}`,
     `unexpected process exits: ${JSON.stringify(report.unexpectedExits)}`,
     `database: ${JSON.stringify(report.verdict.figures)}`,
     ...report.verdict.invariants.map((r) => `${r.violations.length === 0 ? "ok  " : "FAIL"} [${r.id}] ${r.name}`),

@@ -58,6 +58,20 @@ export async function verify(db: Db, merchant: string, record: LoadRecord, recei
     else if (row.debits !== 1) problems.push(`key ${key} debited ${row.debits} times`);
   }
 
+  // Every create answered only 503 and then abandoned by its client changed nothing, and never will:
+  // no redemption under its key, no request stored pending under it.
+  const abandoned = [...record.abandoned503];
+  for (let i = 0; i < abandoned.length; i += 500) {
+    const { rows } = await sql<{ key: string; status: string; redemption: string | null }>`
+      SELECT k.key, k.status, r.id AS redemption
+      FROM idempotency_keys k LEFT JOIN redemptions r ON r.idempotency_id = k.id
+      WHERE k.merchant_id = ${merchant} AND k.livemode = false AND k.key = ANY(${abandoned.slice(i, i + 500)})`.execute(db);
+    for (const row of rows) {
+      if (row.redemption) problems.push(`key ${row.key} was only ever answered 503, yet it took effect: ${row.redemption}`);
+      else if (row.status === "pending") problems.push(`key ${row.key} was only ever answered 503 and is still stored pending after the drain`);
+    }
+  }
+
   // Every accepted inbound webhook is stored once and processed.
   const accepted = [...record.acceptedWebhooks];
   const { rows: inbox } = await sql<{ tag: string; processed: boolean }>`
