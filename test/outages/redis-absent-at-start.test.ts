@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { describe as describeAnswer, sleep, unavailableShapeProblems, type Answer } from "./lib/http.js";
-import { expectAllJson } from "./lib/logs.js";
-import { accountState, ANSWER_BOUND_MS, expectRunning, keyEffects, pendingRequests, printFigures, startRig, SWEEPER_SETTLE_MS, type Rig, type Tenant, settledViolations } from "./lib/rig.js";
+import { dependencyReports, excerpt, expectAllJson } from "./lib/logs.js";
+import { accountState, ANSWER_BOUND_MS, expectRunning, keyEffects, pendingRequests, printFigures, settledViolations, startRig, SWEEPER_SETTLE_MS, type Rig, type Tenant } from "./lib/rig.js";
 
 /**
  * Redis absent from the start: REDIS_URL points at a private port where nothing listens yet. Web and
@@ -69,11 +69,18 @@ test("no Redis at start: 503 + Retry-After in bounded time, nothing happens late
   expect.soft(await settledViolations(rig.db)).toEqual([]);
 
   expectAllJson(rig.processes);
+  // Down from the start: reported once (at start), and once when it comes up, by each process.
+  const reports = Object.fromEntries(rig.processes.map((proc) => [proc.name, dependencyReports(proc.lines, "redis")]));
+  for (const [name, { down, up }] of Object.entries(reports)) {
+    expect.soft(down.length, `${name}: "redis down" reported ${down.length} times, expected once:\n  ${excerpt(down)}`).toBe(1);
+    expect.soft(up.length, `${name}: "redis back" reported ${up.length} times, expected once:\n  ${excerpt(up)}`).toBe(1);
+  }
   expectRunning(rig.processes, "redis absent at start");
   printFigures("redis absent at start", {
     answer_ms: { keyed: keyed.ms, unkeyed: unkeyed.ms, readyz: readyz.ms },
     bound_ms: ANSWER_BOUND_MS,
     ready_after_redis_start_ms: readyAfterMs,
     log_lines: Object.fromEntries(rig.processes.map((p) => [p.name, p.lines.length])),
+    redis_reports: Object.fromEntries(Object.entries(reports).map(([name, r]) => [name, { down: r.down.length, up: r.up.length }])),
   });
 }, 90_000);
