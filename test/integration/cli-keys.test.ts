@@ -1,19 +1,19 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createDb } from "../../src/db/client.js";
 import type { Db } from "../../src/db/database.js";
 import { signWebhook } from "../../src/webhooks/standard-webhooks.js";
+import { buildService } from "../helpers/build.js";
 import { createTestEnvironment, destroyTestEnvironment, REDIS_URL } from "../helpers/harness.js";
 
 /** The operator CLI, run as an operator runs it: `node dist/src/bin/cli.js …` against real web processes. */
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const run = promisify(execFile);
 let environment: Awaited<ReturnType<typeof createTestEnvironment>>;
 let env: Record<string, string>;
 let db: Db;
+let build: string;
 const webs: ChildProcess[] = [];
 
 const freePort = () =>
@@ -25,13 +25,13 @@ const freePort = () =>
   });
 
 async function cli(...args: string[]): Promise<any> {
-  const { stdout } = await run(process.execPath, [`${ROOT}/dist/src/bin/cli.js`, ...args], { env: { ...process.env, ...env } });
+  const { stdout } = await run(process.execPath, [`${build}/src/bin/cli.js`, ...args], { env: { ...process.env, ...env } });
   return JSON.parse(stdout);
 }
 
 async function startWeb(): Promise<number> {
   const port = await freePort();
-  const child = spawn(process.execPath, [`${ROOT}/dist/src/bin/web.js`], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, [`${build}/src/bin/web.js`], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "inherit"] });
   webs.push(child);
   for (let i = 0; i < 200; i++) {
     if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return port;
@@ -45,7 +45,8 @@ const status = (port: number, key: string) =>
 
 let ports: number[];
 beforeAll(async () => {
-  execFileSync(process.execPath, [`${ROOT}/node_modules/typescript/bin/tsc`, "-p", `${ROOT}/tsconfig.json`], { stdio: "inherit" });
+  // The shared test build, not dist/: other test files rebuild dist/ while this one runs.
+  build = await buildService();
   environment = await createTestEnvironment();
   db = createDb(environment.databaseUrl, 2);
   env = { DATABASE_URL: environment.databaseUrl, REDIS_URL, QUEUE_PREFIX: environment.queuePrefix, LOG_LEVEL: "silent", RATE_LIMIT_PER_SECOND: "0" };
@@ -90,6 +91,21 @@ describe("keys through the CLI", () => {
     expect(keys.filter((key: any) => key.status === "active").map((key: any) => key.mode).sort()).toEqual(["live", "test"]);
     expect(keys.find((key: any) => key.key === `sk_test_…${now.secret_key.slice(-4)}`).last_used).not.toBeNull();
     expect(JSON.stringify(keys)).not.toContain(created.secret_key_test);
+  });
+
+  test("last used: recorded on first use, written at most once a minute however many processes use the key", async () => {
+    const created = await cli("merchants", "create", "--name", "Used");
+    const lastUsed = async () =>
+      (await cli("keys", "list", "--merchant", created.merchant)).keys.find((key: any) => key.key === `sk_test_…${created.secret_key_test.slice(-4)}`).last_used;
+    expect(await lastUsed()).toBeNull();
+    expect(await status(ports[0]!, created.secret_key_test)).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the write is not on the request's path
+    const first = await lastUsed();
+    expect(first).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // now() would have moved on
+    for (const port of ports) for (let i = 0; i < 3; i++) expect(await status(port, created.secret_key_test)).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await lastUsed()).toBe(first);
   });
 
   test("revoke: refused on every web process within a second", async () => {
