@@ -115,7 +115,7 @@ export async function runInWorker<N extends WorkerOperationName>(
   const work = { operation, params: params as unknown as Record<string, unknown>, budgetMs: timing.budget };
   let claimed: boolean;
   try {
-    claimed = await withDeadline(claimRequest(deps.db, identity, id, work), timing.left(timing.answerBy - 2 * timing.grace), "postgres: storing the request");
+    claimed = await withDeadline(claimRequest(deps.db, identity, id, work), timing.budget, "postgres: storing the request");
   } catch (error) {
     // Not stored, or stored where no job will look for it: only a retry with the same key can run it.
     if (isOutage(error)) return unavailable(c);
@@ -152,16 +152,18 @@ async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number,
   // the system is busiest (and notices are merely slow).
   let pollMs = Math.min(500, Math.max(50, timing.budget / 8));
   let nextRedrive = Date.now() + redriveEveryMs;
-  while (timing.left(deadline) > 0) {
-    await deps.outcomes.wait(id, Math.min(pollMs, timing.left(deadline)));
-    const row = await withDeadline(findRequest(deps.db, id), timing.left(deadline), "postgres: read request").catch(() => "unreadable" as const);
+  // A request stored late (a slow INSERT) has a deadline past the answer's bound: stop waiting in time.
+  const waitUntil = Math.min(deadline, timing.answerBy - timing.grace);
+  while (timing.left(waitUntil) > 0) {
+    await deps.outcomes.wait(id, Math.min(pollMs, timing.left(waitUntil)));
+    const row = await withDeadline(findRequest(deps.db, id), timing.left(waitUntil), "postgres: read request").catch(() => "unreadable" as const);
     if (row === "unreadable") continue;
     if (!row) return unavailable(c);
     if (row.status !== "pending") return answerFor(c, row);
     pollMs = Math.min(pollMs * 2, 1_000);
     if (Date.now() >= nextRedrive) {
       nextRedrive = Date.now() + redriveEveryMs;
-      await bounded(redrive(deps.queues, "execute-request", { requestId: id }, { jobId: id }), Math.min(1_000, timing.left(deadline)), "redis: re-add").catch(() => {});
+      await bounded(redrive(deps.queues, "execute-request", { requestId: id }, { jobId: id }), Math.min(1_000, timing.left(waitUntil)), "redis: re-add").catch(() => {});
     }
   }
   return settle(c, deps, id, deadline, timing);
@@ -179,7 +181,12 @@ async function settle(c: Ctx, deps: AppDeps, id: string, deadline: number, timin
     () => "unknown" as const,
   );
   if (withdrawn === true) return unavailable(c);
-  if (withdrawn === "unknown") await sleep(timing.left(deadline + timing.grace));
+  if (withdrawn === "unknown") {
+    // Past the deadline + grace no commit can land; a request whose deadline lies beyond the answer's
+    // bound cannot be settled that way in time.
+    if (deadline + timing.grace > timing.answerBy) return outcomeUnknown(c);
+    await sleep(timing.left(deadline + timing.grace));
+  }
   const row = await withDeadline(findRequest(deps.db, id), timing.left(timing.answerBy), "postgres: read request").catch(() => "unreadable" as const);
   if (row === "unreadable") return outcomeUnknown(c);
   return row ? answerFor(c, row) : unavailable(c);
