@@ -25,18 +25,18 @@ export function registerConsole(app: Router, deps: AppDeps, limits: RateLimits):
   registerRedemptions(consoleApp, deps);
   registerWebhooks(consoleApp, deps);
   registerOtherPages(consoleApp, deps);
-  consoleApp.all("*", (c) => c.html(page({ title: "Not found", session: c.var.session, error: "No such page." }, html`<p><a href="/console">Console home</a></p>`), 404));
+  consoleApp.all("*", (c) => c.html(page({ title: "Not found", session: c.var.session, error: "No such page." }, html`<h1>Not found</h1><p><a href="/console">Console home</a></p>`), 404));
   consoleApp.onError((error, c) => {
     const session = c.var.session ?? null;
     if (isApiError(error) && error.status < 500) {
       const notFound = error.code === "resource_missing";
       return c.html(
-        page({ title: notFound ? "Not found" : "Refused", session, error: notFound ? "Not found: nothing with that id exists here." : describeRefusal(error.status, error.body(c.var.requestId)) }, html`<p><a href="/console">Console home</a></p>`),
+        page({ title: notFound ? "Not found" : "Refused", session, error: notFound ? "Not found: nothing with that id exists here." : describeRefusal(error.status, error.body(c.var.requestId)) }, html`<h1>${notFound ? "Not found" : "Refused"}</h1><p><a href="/console">Console home</a></p>`),
         error.status as 400,
       );
     }
     c.var.logger.error({ err: error }, "console page failed");
-    return c.html(page({ title: "Error", session, error: "Something went wrong; nothing more is known here. Try again." }, html``), 500);
+    return c.html(page({ title: "Error", session, error: "Something went wrong; nothing more is known here. Try again." }, html`<h1>Error</h1>`), 500);
   });
   app.route("/console", consoleApp as never);
 }

@@ -5,6 +5,7 @@ import { recordAction } from "../../../domain/console/sessions.js";
 import { redemptionTimeline, type TimelineEntry } from "../../../domain/console/views.js";
 import { getRedemption, listRedemptions } from "../../../domain/redemptions/queries.js";
 import { serializeRedemption, type RedemptionObject } from "../../../domain/redemptions/serialize.js";
+import { reversibleFrom } from "../../../domain/redemptions/lifecycle.js";
 import type { WorkerOperationName } from "../../../domain/requests/operations.js";
 import type { AppDeps } from "../../env.js";
 import { runInWorker } from "../../idempotency.js";
@@ -60,10 +61,13 @@ ${redemptionRows(list.data)}
 
   app.get("/redemptions/:id", async (c) => {
     const session = c.var.session;
-    const redemption = serializeRedemption(await getRedemption(deps.db, session.scope, c.req.param("id")));
+    const row = await getRedemption(deps.db, session.scope, c.req.param("id"));
+    const redemption = serializeRedemption(row);
     const timeline = await redemptionTimeline(deps.db, session.scope, redemption.id);
     const notice = NOTICES[c.req.query("done") ?? ""] ?? null;
-    const actions = (Object.keys(ACTIONS) as Action[]).filter((action) => ACTIONS[action].allowedFrom.includes(redemption.status));
+    const actions = (Object.keys(ACTIONS) as Action[]).filter((action) =>
+      (action === "reverse" ? reversibleFrom(row) : ACTIONS[action].allowedFrom).includes(redemption.status),
+    );
     return c.html(
       page(
         { title: `Redemption ${redemption.id}`, session, nav: "redemptions", notice },

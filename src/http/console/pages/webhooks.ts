@@ -1,10 +1,11 @@
-import { html, raw } from "hono/html";
+import { html } from "hono/html";
 import type { Hono } from "hono";
 import { recordAction } from "../../../domain/console/sessions.js";
 import { endpointHealth, type EndpointHealth } from "../../../domain/console/views.js";
 import { listAttempts } from "../../../domain/webhooks/attempts.js";
 import { getEndpoint, listEndpoints } from "../../../domain/webhooks/endpoints.js";
 import { createRedeliveries } from "../../../domain/webhooks/events.js";
+import { recoverableEvents, RECOVER_MAX_EVENTS } from "../../../domain/webhooks/recover.js";
 import { deliveryJobId } from "../../../domain/webhooks/relay.js";
 import { enqueueMany } from "../../../queue/producer.js";
 import type { AppDeps } from "../../env.js";
@@ -123,14 +124,8 @@ ${attempts.data.length === 0 ? html`<tr><td colspan="8" class="muted">No attempt
     const endpoint = await getEndpoint(deps.db, c.var.session.scope, c.req.param("id"));
     const since = parseSince(c.req.query("since"));
     if (since === null) return c.redirect(`/console/webhooks/${endpoint.id}`, 303);
-    const candidates = await deps.db
-      .selectFrom("webhook_deliveries")
-      .select((eb) => eb.fn.count<string>("event_id").distinct().as("count"))
-      .where("endpoint_id", "=", endpoint.id)
-      .where("status", "in", ["failed", "canceled"])
-      .where("created_at", ">=", new Date(since * 1000))
-      .executeTakeFirstOrThrow();
-    return c.html(recoverPage(c, endpoint.id, endpoint.url, since, Number(candidates.count), newFormKey(), null));
+    const candidates = await recoverableEvents(deps.db, c.var.session.scope, endpoint.id, new Date(since * 1000), RECOVER_MAX_EVENTS);
+    return c.html(recoverPage(c, endpoint.id, endpoint.url, since, candidates.length, newFormKey(), null));
   });
 
   app.post("/webhooks/:id/recover", async (c) => {
@@ -172,7 +167,7 @@ function recoverPage(c: ConsoleContext, endpointId: string, url: string, since: 
   return page(
     { title: "Confirm: recover", session, nav: "webhooks", error },
     html`<h1>Confirm: recover deliveries</h1>
-<p>Redeliver to <code>${url}</code> every event whose delivery failed or was canceled since ${when(new Date(since * 1000))}${candidates === null ? "" : raw(` (${candidates} event(s) at most; events since delivered or still on their way are skipped)`)}.</p>
+<p>Redeliver to <code>${url}</code> every event whose delivery failed or was canceled since ${when(new Date(since * 1000))}${candidates === null ? "" : html` (<strong data-testid="candidates">${candidates}</strong> event(s); events delivered since, or on their way, are skipped)`}.</p>
 <form method="post" action="/console/webhooks/${endpointId}/recover">${csrfField(session)}<input type="hidden" name="idempotency_key" value="${key}"><input type="hidden" name="since" value="${since}">
 <button type="submit">Recover</button> <a href="/console/webhooks/${endpointId}">Cancel</a></form>`,
   );
