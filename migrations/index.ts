@@ -6,6 +6,7 @@ import * as createTestPayments from "./2026_11_25_000400_create_test_payments.js
 import * as addRetentionAndListIndexes from "./2026_12_01_000100_add_retention_and_list_indexes.js";
 import * as addRequestDeadlinesAndAttempts from "./2026_12_01_000200_add_request_deadlines_and_attempts.js";
 import * as addApiKeyLifecycle from "./2026_12_01_000300_add_api_key_lifecycle.js";
+import * as createConsoleSessions from "./2026_12_01_000400_create_console_sessions.js";
 
 /**
  * Every migration, by name (applied in name order). A static list rather than a folder scan, so the
@@ -19,4 +20,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_01_000100_add_retention_and_list_indexes": addRetentionAndListIndexes,
   "2026_12_01_000200_add_request_deadlines_and_attempts": addRequestDeadlinesAndAttempts,
   "2026_12_01_000300_add_api_key_lifecycle": addApiKeyLifecycle,
+  "2026_12_01_000400_create_console_sessions": createConsoleSessions,
 };

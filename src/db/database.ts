@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { LoyaltyAccountTable } from "./tables/account.table.js";
+import type { ConsoleActionTable, ConsoleSessionTable } from "./tables/console.table.js";
 import type { EventTable } from "./tables/event.table.js";
 import type { InboundWebhookTable } from "./tables/inbound-webhook.table.js";
 import type { IdempotencyKeyTable } from "./tables/idempotency-key.table.js";
@@ -27,6 +28,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
   test_payments: TestPaymentTable;
+  console_sessions: ConsoleSessionTable;
+  console_actions: ConsoleActionTable;
 }
 
 export type Db = Kysely<Database>;

@@ -15,6 +15,7 @@ import { DASHBOARD_PATH, queueDashboard } from "./ops/queue-dashboard.js";
 import { registerHealth } from "./routes/health.js";
 import { API_ROUTES } from "./routes/index.js";
 import { registerInboundWebhooks } from "./routes/webhooks/receive-inbound-webhook.js";
+import { registerConsole } from "./console/index.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -44,6 +45,8 @@ export function createApp(deps: AppDeps): Router {
   // Signed by the provider, not authenticated by API key: outside /v1 and its middleware.
   const limits = new RateLimits(deps.config, deps.redis, deps.monitor, metrics.rateLimited);
   registerInboundWebhooks(app, deps, limits);
+  // The merchant console: HTML, its own session auth (src/http/console/auth.ts), outside /v1.
+  registerConsole(app, deps, limits);
 
   app.use("/v1/*", authenticate(deps.keys, limits, deps.config.TRUST_PROXY), urlText, jsonBody);
   for (const register of API_ROUTES) register(app, deps);

@@ -39,8 +39,13 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function requestIdentity(c: Ctx): RequestIdentity {
-  const header = c.req.header("idempotency-key");
+/** Where a request's Idempotency-Key comes from when it is not a header (the console's confirmation forms). */
+export interface IdentityOptions {
+  idempotencyKey?: string | undefined;
+}
+
+export function requestIdentity(c: Ctx, options: IdentityOptions = {}): RequestIdentity {
+  const header = options.idempotencyKey ?? c.req.header("idempotency-key");
   if (header !== undefined && !KEY_FORMAT.test(header)) {
     throw new ApiError("parameter_invalid", "Idempotency-Key must be 1–255 printable ASCII characters.", "Idempotency-Key");
   }
@@ -61,8 +66,8 @@ export function requestIdentity(c: Ctx): RequestIdentity {
  * the stored response share one transaction: a crash before commit leaves no trace, a concurrent
  * request with the same key blocks on the key's row and then replays the committed answer.
  */
-export async function runInline(c: Ctx, deps: AppDeps, run: (trx: Trx) => Promise<OperationResult>): Promise<Response> {
-  const identity = requestIdentity(c);
+export async function runInline(c: Ctx, deps: AppDeps, run: (trx: Trx) => Promise<OperationResult>, options: IdentityOptions = {}): Promise<Response> {
+  const identity = requestIdentity(c, options);
   if (!identity.clientKey) {
     const response = await inTransaction(deps.db, (trx) => runInSavepoint(trx, identity.requestId, () => run(trx)));
     return sendStored(c, response);
@@ -108,8 +113,9 @@ export async function runInWorker<N extends WorkerOperationName>(
   deps: AppDeps,
   operation: N,
   params: WorkerOperationParams<N>,
+  options: IdentityOptions = {},
 ): Promise<Response> {
-  const identity = requestIdentity(c);
+  const identity = requestIdentity(c, options);
   const timing = requestTiming(deps.config.REQUEST_TIMEOUT_MS);
   const id = newId("idempotency");
   const work = { operation, params: params as unknown as Record<string, unknown>, budgetMs: timing.budget };

@@ -24,6 +24,7 @@ import { registerListTransactions } from "./transactions/list-transactions.js";
 import { registerCreateWebhookEndpoint } from "./webhook-endpoints/create-webhook-endpoint.js";
 import { registerDeleteWebhookEndpoint } from "./webhook-endpoints/delete-webhook-endpoint.js";
 import { registerListWebhookAttempts } from "./webhook-endpoints/list-webhook-attempts.js";
+import { registerRecoverWebhookEndpoint } from "./webhook-endpoints/recover-webhook-endpoint.js";
 import { registerListWebhookEndpoints } from "./webhook-endpoints/list-webhook-endpoints.js";
 import { registerRetrieveWebhookEndpoint } from "./webhook-endpoints/retrieve-webhook-endpoint.js";
 import { registerRotateWebhookEndpointSecret } from "./webhook-endpoints/rotate-webhook-endpoint-secret.js";
@@ -54,6 +55,7 @@ export const API_ROUTES: RegisterRoute[] = [
   registerDeleteWebhookEndpoint,
   registerRotateWebhookEndpointSecret,
   registerListWebhookAttempts,
+  registerRecoverWebhookEndpoint,
   registerListEvents,
   registerRetrieveEvent,
   registerRedeliverEvent,
