@@ -8,6 +8,8 @@ import type { Page, WithLastResponse } from "./types.js";
  */
 export interface PagePromise<T> extends PromiseLike<WithLastResponse<Page<T>>>, AsyncIterable<T> {
   autoPagingToArray(options: { limit: number }): Promise<T[]>;
+  catch<E = never>(onRejected?: ((reason: unknown) => E | PromiseLike<E>) | null): Promise<WithLastResponse<Page<T>> | E>;
+  finally(onFinally?: (() => void) | null): Promise<WithLastResponse<Page<T>>>;
 }
 
 export type Cursor = { starting_after: string } | { ending_before: string };
@@ -25,6 +27,8 @@ export function pagePromise<T>(fetchPage: (cursor?: Cursor) => Promise<WithLastR
   }
   return {
     then: (onFulfilled, onRejected) => firstPage().then(onFulfilled, onRejected),
+    catch: (onRejected) => firstPage().catch(onRejected),
+    finally: (onFinally) => firstPage().finally(onFinally),
     [Symbol.asyncIterator]: items,
     async autoPagingToArray({ limit }) {
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new RangeError("autoPagingToArray: limit must be an integer from 1 to 10000");
