@@ -94,7 +94,7 @@ test("a plain Node script using the installed package runs the loop against a li
   expect(steps.reverse).toEqual({ status: "reversed", balance: 1500 });
   expect(steps.insufficient).toEqual({ invalidRequest: true, notFound: false, status: 422, code: "insufficient_points", requestId });
   expect(steps.missing).toEqual({ notFound: true, invalidRequest: true, status: 404, code: "resource_missing", requestId });
-  expect(steps.list).toEqual({ ids: [steps.create.id] });
+  expect(steps.list).toEqual({ ids: [steps.create!.id] });
   expect(steps.webhooks).toEqual({
     types: ["loyalty.redemption.created true", "loyalty.redemption.fulfilled true", "loyalty.redemption.reversed true"],
     refused: 0,
