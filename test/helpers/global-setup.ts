@@ -35,8 +35,8 @@ export default async function setup(project: TestProject) {
 
 /**
  * Tests (and the demo they run) import the SDK by its name, @loyalty-redemptions/client: the workspace
- * link to packages/client, whose `exports` is its built dist/. `npm install` builds it (`prepare`); an
- * edit to its sources since then is compiled here, once, before any test file starts.
+ * link to packages/client, whose `exports` is its built dist/ (not committed; built by the root `build`
+ * and `typecheck`). A missing or stale dist/ is compiled here, once, before any test file starts.
  */
 function buildClientIfStale(): void {
   const pkg = fileURLToPath(new URL("../../packages/client/", import.meta.url));
