@@ -148,7 +148,7 @@ describe("typed client over the wire", () => {
     }
   });
 
-  test("a server that cannot be reached → ConnectionError after the retries", async () => {
+  test("a server that cannot be reached → APIConnectionError after the retries", async () => {
     const closed = await listen(() => new Response("x"));
     await closed.close();
     const unreachable = new Client({ secretKey: h.merchant.secret_key_test, baseUrl: closed.url, maxRetries: 1 });
