@@ -54,6 +54,12 @@ test("npm run demo: the whole loop, exit 0, a readable transcript", async () => 
     expect(stdout).toContain(line);
   }
   expect(stdout.match(/webhook ✓ verified/g)).toHaveLength(7);
+  // Each step's webhooks are printed under its own heading (not under the next one's).
+  const section = (n: number) => stdout.slice(stdout.indexOf(`\n${n}. `), stdout.indexOf(`\n${n + 1}. `));
+  const webhooksIn = (n: number) => [...section(n).matchAll(/webhook ✓ verified {2}(\S+)/g)].map((m) => m[1]).sort();
+  expect(webhooksIn(1)).toEqual(["loyalty.redemption.applied", "loyalty.redemption.created"]);
+  expect(webhooksIn(2)).toEqual(["loyalty.redemption.created", "loyalty.redemption.released"]);
+  expect(webhooksIn(3)).toEqual(["loyalty.redemption.created", "loyalty.redemption.fulfilled", "loyalty.redemption.reversed"]);
   expect(stdout).not.toContain("FAIL");
   expect(stdout.trim().endsWith("DEMO OK: every step did what it should.")).toBe(true);
 }, 120_000);

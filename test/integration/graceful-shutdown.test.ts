@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { Client } from "../../src/client/index.js";
+import { Client } from "@loyalty-redemptions/client";
 import { createDb } from "../../src/db/client.js";
 import type { Db } from "../../src/db/database.js";
 import { createMerchant } from "../../src/domain/merchants/merchants.js";
