@@ -215,6 +215,10 @@ describe("typed client over the wire", () => {
       expect(redelivery).toMatchObject({ object: "event_redelivery", event: created.id, endpoints: [endpoint.id] });
       // Signed with both secrets during the overlap: the new one verifies the redelivery.
       expect(await waitFor(() => receiver.received.filter((r) => JSON.parse(r.body).id === created.id && r.verifiedWith.length === 1).length === 2)).toBe(true);
+      // Every delivery succeeded: recovering finds nothing to redeliver.
+      const recovery = await client.webhookEndpoints.recover(endpoint.id, { since: 0 });
+      expect(recovery).toMatchObject({ object: "webhook_recovery", endpoint: endpoint.id, count: 0, events: [], has_more: false });
+      expect(recovery.lastResponse.status).toBe(200);
 
       expect(await client.webhookEndpoints.delete(endpoint.id)).toEqual({ id: endpoint.id, object: "webhook_endpoint", deleted: true });
       await expect(client.webhookEndpoints.retrieve(endpoint.id)).rejects.toMatchObject({ status: 404 });

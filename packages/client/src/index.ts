@@ -87,6 +87,8 @@ export class Client {
     delete: (id: string, options?: RequestOptions): R<T.DeletedWebhookEndpoint> => this.#write("DELETE", `/v1/webhook-endpoints/${enc(id)}`, undefined, options),
     /** A new secret; the old one keeps signing alongside it for 24 h, so receivers can switch over. */
     rotateSecret: (id: string, options?: RequestOptions): R<T.WebhookEndpointWithSecret> => this.#write("POST", `/v1/webhook-endpoints/${enc(id)}/rotate-secret`, undefined, options),
+    /** Redelivers every event whose delivery to this endpoint failed or was exhausted since `since` (unix seconds). */
+    recover: (id: string, params: T.WebhookEndpointRecoverParams, options?: RequestOptions): R<T.WebhookRecovery> => this.#write("POST", `/v1/webhook-endpoints/${enc(id)}/recover`, params, options),
     /** The delivery attempts to this endpoint, newest first (filter by `event`). */
     listAttempts: (id: string, params: T.WebhookAttemptListParams = {}): PagePromise<T.WebhookAttempt> => this.#list(`/v1/webhook-endpoints/${enc(id)}/attempts`, params),
   };
