@@ -6,6 +6,7 @@ import { accountSchema } from "../../schemas/accounts.js";
 import { idempotencyHeader, idParam, noParameters, jsonResponse, writeErrors } from "../../schemas/common.js";
 
 const route = createRoute({
+  operationId: "accounts.close",
   method: "post",
   path: "/v1/loyalty/accounts/{id}/close",
   tags: ["Loyalty accounts"],

@@ -6,6 +6,7 @@ import { accountSchema, createAccountBody } from "../../schemas/accounts.js";
 import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
 
 const route = createRoute({
+  operationId: "accounts.create",
   method: "post",
   path: "/v1/loyalty/accounts",
   tags: ["Loyalty accounts"],

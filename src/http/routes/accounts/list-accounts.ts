@@ -6,6 +6,7 @@ import { accountSchema } from "../../schemas/accounts.js";
 import { commonErrors, jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
 
 const route = createRoute({
+  operationId: "accounts.list",
   method: "get",
   path: "/v1/loyalty/accounts",
   tags: ["Loyalty accounts"],

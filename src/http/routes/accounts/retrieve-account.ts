@@ -6,6 +6,7 @@ import { accountSchema } from "../../schemas/accounts.js";
 import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
 
 const route = createRoute({
+  operationId: "accounts.retrieve",
   method: "get",
   path: "/v1/loyalty/accounts/{id}",
   tags: ["Loyalty accounts"],

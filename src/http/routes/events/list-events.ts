@@ -6,6 +6,7 @@ import { commonErrors, jsonResponse, listOf } from "../../schemas/common.js";
 import { eventSchema, eventsQuery } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "events.list",
   method: "get",
   path: "/v1/events",
   tags: ["Events"],

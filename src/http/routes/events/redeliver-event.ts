@@ -9,6 +9,7 @@ import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../sch
 import { redeliverBody, redeliverySchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "events.redeliver",
   method: "post",
   path: "/v1/events/{id}/redeliver",
   tags: ["Events"],

@@ -6,6 +6,7 @@ import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
 import { eventSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "events.retrieve",
   method: "get",
   path: "/v1/events/{id}",
   tags: ["Events"],

@@ -5,6 +5,7 @@ import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../sc
 import { createRedemptionBody, redemptionSchema } from "../../schemas/redemptions.js";
 
 const route = createRoute({
+  operationId: "redemptions.create",
   method: "post",
   path: "/v1/loyalty/redemptions",
   tags: ["Redemptions"],

@@ -5,6 +5,7 @@ import { idempotencyHeader, idParam, jsonBody, jsonResponse, writeErrors } from 
 import { fulfillRedemptionBody, redemptionSchema } from "../../schemas/redemptions.js";
 
 const route = createRoute({
+  operationId: "redemptions.fulfill",
   method: "post",
   path: "/v1/loyalty/redemptions/{id}/fulfill",
   tags: ["Redemptions"],

@@ -6,6 +6,7 @@ import { commonErrors, jsonResponse, listOf, listQueryOf, queryId } from "../../
 import { redemptionSchema, redemptionStatuses } from "../../schemas/redemptions.js";
 
 const route = createRoute({
+  operationId: "redemptions.list",
   method: "get",
   path: "/v1/loyalty/redemptions",
   tags: ["Redemptions"],

@@ -5,6 +5,7 @@ import { idempotencyHeader, idParam, noParameters, jsonResponse, writeErrors } f
 import { redemptionSchema } from "../../schemas/redemptions.js";
 
 const route = createRoute({
+  operationId: "redemptions.release",
   method: "post",
   path: "/v1/loyalty/redemptions/{id}/release",
   tags: ["Redemptions"],

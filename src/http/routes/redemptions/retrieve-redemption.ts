@@ -7,6 +7,7 @@ import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
 import { redemptionSchema } from "../../schemas/redemptions.js";
 
 const route = createRoute({
+  operationId: "redemptions.retrieve",
   method: "get",
   path: "/v1/loyalty/redemptions/{id}",
   tags: ["Redemptions"],

@@ -5,6 +5,7 @@ import { idempotencyHeader, idParam, jsonBody, jsonResponse, writeErrors } from 
 import { redemptionSchema, reverseRedemptionBody } from "../../schemas/redemptions.js";
 
 const route = createRoute({
+  operationId: "redemptions.reverse",
   method: "post",
   path: "/v1/loyalty/redemptions/{id}/reverse",
   tags: ["Redemptions"],

@@ -6,6 +6,7 @@ import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../sc
 import { createRewardBody, rewardSchema } from "../../schemas/rewards.js";
 
 const route = createRoute({
+  operationId: "rewards.create",
   method: "post",
   path: "/v1/loyalty/rewards",
   tags: ["Rewards"],

@@ -6,6 +6,7 @@ import { commonErrors, jsonResponse, listOf, listQueryOf } from "../../schemas/c
 import { rewardSchema } from "../../schemas/rewards.js";
 
 const route = createRoute({
+  operationId: "rewards.list",
   method: "get",
   path: "/v1/loyalty/rewards",
   tags: ["Rewards"],

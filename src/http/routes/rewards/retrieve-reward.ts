@@ -6,6 +6,7 @@ import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
 import { rewardSchema } from "../../schemas/rewards.js";
 
 const route = createRoute({
+  operationId: "rewards.retrieve",
   method: "get",
   path: "/v1/loyalty/rewards/{id}",
   tags: ["Rewards"],

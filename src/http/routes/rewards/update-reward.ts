@@ -6,6 +6,7 @@ import { idempotencyHeader, idParam, jsonBody, jsonResponse, writeErrors } from 
 import { rewardSchema, updateRewardBody } from "../../schemas/rewards.js";
 
 const route = createRoute({
+  operationId: "rewards.update",
   method: "patch",
   path: "/v1/loyalty/rewards/{id}",
   tags: ["Rewards"],

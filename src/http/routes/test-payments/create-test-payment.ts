@@ -7,6 +7,7 @@ import { createTestPaymentBody, testPaymentSchema } from "../../schemas/test-pay
 import { enqueueInboundProcessing } from "../webhooks/receive-inbound-webhook.js";
 
 const route = createRoute({
+  operationId: "testPayments.create",
   method: "post",
   path: "/v1/test/payments",
   tags: ["Sandbox"],

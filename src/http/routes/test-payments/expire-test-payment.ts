@@ -7,6 +7,7 @@ import { testPaymentSchema } from "../../schemas/test-payments.js";
 import { enqueueInboundProcessing } from "../webhooks/receive-inbound-webhook.js";
 
 const route = createRoute({
+  operationId: "testPayments.expire",
   method: "post",
   path: "/v1/test/payments/{id}/expire",
   tags: ["Sandbox"],

@@ -6,6 +6,7 @@ import { createTransactionBody, pointsTransactionSchema } from "../../schemas/ac
 import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
 
 const route = createRoute({
+  operationId: "transactions.create",
   method: "post",
   path: "/v1/loyalty/transactions",
   tags: ["Points"],

@@ -6,6 +6,7 @@ import { pointsTransactionSchema, transactionTypes } from "../../schemas/account
 import { commonErrors, jsonResponse, listOf, listQueryOf, queryId } from "../../schemas/common.js";
 
 const route = createRoute({
+  operationId: "transactions.list",
   method: "get",
   path: "/v1/loyalty/transactions",
   tags: ["Points"],

@@ -8,6 +8,7 @@ import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../sc
 import { createEndpointBody, endpointWithSecretSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.create",
   method: "post",
   path: "/v1/webhook-endpoints",
   tags: ["Webhook endpoints"],

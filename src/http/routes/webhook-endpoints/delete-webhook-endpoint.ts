@@ -6,6 +6,7 @@ import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../sch
 import { deletedEndpointSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.delete",
   method: "delete",
   path: "/v1/webhook-endpoints/{id}",
   tags: ["Webhook endpoints"],

@@ -6,6 +6,7 @@ import { commonErrors, idParam, jsonResponse, listOf } from "../../schemas/commo
 import { attemptSchema, attemptsQuery } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.listAttempts",
   method: "get",
   path: "/v1/webhook-endpoints/{id}/attempts",
   tags: ["Webhook endpoints"],

@@ -6,6 +6,7 @@ import { commonErrors, jsonResponse, listOf, listQueryOf } from "../../schemas/c
 import { endpointSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.list",
   method: "get",
   path: "/v1/webhook-endpoints",
   tags: ["Webhook endpoints"],

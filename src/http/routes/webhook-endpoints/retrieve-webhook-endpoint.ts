@@ -6,6 +6,7 @@ import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
 import { endpointSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.retrieve",
   method: "get",
   path: "/v1/webhook-endpoints/{id}",
   tags: ["Webhook endpoints"],

@@ -7,6 +7,7 @@ import { idempotencyHeader, idParam, noParameters, jsonResponse, writeErrors } f
 import { endpointWithSecretSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.rotateSecret",
   method: "post",
   path: "/v1/webhook-endpoints/{id}/rotate-secret",
   tags: ["Webhook endpoints"],

@@ -7,6 +7,7 @@ import { idempotencyHeader, idParam, jsonBody, jsonResponse, writeErrors } from 
 import { endpointSchema, updateEndpointBody } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.update",
   method: "patch",
   path: "/v1/webhook-endpoints/{id}",
   tags: ["Webhook endpoints"],

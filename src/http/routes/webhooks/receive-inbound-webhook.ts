@@ -32,6 +32,7 @@ export function registerInboundWebhooks(app: Router, deps: AppDeps, limits?: Rat
     });
     // Documented by hand: the body is verified as raw bytes, so no validator may parse it first.
     app.openAPIRegistry.registerPath({
+      operationId: source === "payments" ? "inboundWebhooks.receivePayments" : "inboundWebhooks.receiveWarehouse",
       method: "post",
       path: `/webhooks/{merchant}/${source}`,
       tags: ["Inbound webhooks"],

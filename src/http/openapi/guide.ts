@@ -1,0 +1,1 @@
+export const GUIDE_MARKDOWN = "Spend loyalty points for rewards.";
