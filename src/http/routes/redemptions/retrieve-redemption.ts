@@ -3,7 +3,8 @@ import { getRedemption } from "../../../domain/redemptions/queries.js";
 import { serializeRedemption } from "../../../domain/redemptions/serialize.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
+import { idParam, jsonResponse } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 import { redemptionSchema } from "../../schemas/redemptions.js";
 
 const route = createRoute({
@@ -13,7 +14,7 @@ const route = createRoute({
   tags: ["Redemptions"],
   summary: "Retrieve a redemption",
   request: { params: idParam("rdm") },
-  responses: { 200: jsonResponse(redemptionSchema, "The redemption"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(redemptionSchema, "The redemption") }, ["resource_missing"]),
 });
 
 export const registerRetrieveRedemption: RegisterRoute = (app, deps) =>

@@ -2,7 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { deleteEndpoint } from "../../../domain/webhooks/endpoints.js";
 import { runInline } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, idParam, jsonResponse } from "../../schemas/common.js";
+import { writeResponses } from "../../schemas/responses.js";
 import { deletedEndpointSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
@@ -12,7 +13,7 @@ const route = createRoute({
   tags: ["Webhook endpoints"],
   summary: "Delete an endpoint; pending deliveries to it are canceled",
   request: { params: idParam("we"), headers: idempotencyHeader },
-  responses: { 200: jsonResponse(deletedEndpointSchema, "The endpoint was deleted"), ...writeErrors },
+  responses: writeResponses({ 200: jsonResponse(deletedEndpointSchema, "The endpoint was deleted") }, ["resource_missing"]),
 });
 
 export const registerDeleteWebhookEndpoint: RegisterRoute = (app, deps) =>
