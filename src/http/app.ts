@@ -15,6 +15,7 @@ import { registerHealth } from "./routes/health.js";
 import { API_ROUTES } from "./routes/index.js";
 import { registerInboundWebhooks } from "./routes/webhooks/receive-inbound-webhook.js";
 import { serveOpenApi } from "./openapi/document.js";
+import { registerDocsPage } from "./ops/docs-page.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Router {
   for (const register of API_ROUTES) register(app, deps);
 
   serveOpenApi(app);
+  registerDocsPage(app);
   return app;
 }
 

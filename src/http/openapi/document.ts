@@ -4,6 +4,7 @@ import { createLogger } from "../../logger.js";
 import type { AppDeps } from "../env.js";
 import type { Router } from "../router.js";
 import { GUIDE_MARKDOWN } from "./guide.js";
+import { registerOutboundWebhooks } from "./webhooks.js";
 
 /** The document's top level. Operations, schemas and webhooks come from the routes' zod schemas. */
 export const OPENAPI_CONFIG = {
@@ -32,6 +33,7 @@ export const OPENAPI_CONFIG = {
     { name: "Webhook endpoints", description: "Where outbound `loyalty.redemption.*` events are delivered, and the attempts log (§6.1, §6.4)." },
     { name: "Events", description: "Every status change of a redemption, as delivered to webhook endpoints (§6.2)." },
     { name: "Sandbox", description: "Test-mode only: a payment provider to try the whole redeem → pay → settle loop (§7)." },
+    { name: "Outbound webhooks", description: "The events this service POSTs to your webhook endpoints, signed with Standard Webhooks headers (§6.3)." },
     { name: "Inbound webhooks", description: "Signed events from the merchant's payment provider and warehouse (§5). Authenticated by signature, not by API key." },
   ],
 } as const;
@@ -49,6 +51,7 @@ export function serveOpenApi(app: Router): void {
     name: "X-Api-Key",
     description: "The same secret key, for clients that cannot set `Authorization`. Used only when there is no `Authorization` header; two different keys are `400 parameter_invalid`.",
   });
+  registerOutboundWebhooks(app);
   let document: unknown;
   app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(app))));
 }
