@@ -8,7 +8,6 @@ import { urlText } from "./middleware/url-text.js";
 import { requestContext } from "./middleware/request-context.js";
 import { createRouter, type Router } from "./router.js";
 import { requireAdminToken } from "./ops/admin-auth.js";
-import { renderDocsPage } from "./ops/docs-page.js";
 import { Metrics } from "./ops/metrics.js";
 import { RateLimits } from "./rate-limits.js";
 import { DASHBOARD_PATH, queueDashboard } from "./ops/queue-dashboard.js";
@@ -16,14 +15,10 @@ import { registerHealth } from "./routes/health.js";
 import { API_ROUTES } from "./routes/index.js";
 import { registerInboundWebhooks } from "./routes/webhooks/receive-inbound-webhook.js";
 import { registerConsole } from "./console/index.js";
+import { serveOpenApi } from "./openapi/document.js";
+import { registerDocsPage } from "./ops/docs-page.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
-
-const OPENAPI_CONFIG = {
-  openapi: "3.1.0",
-  info: { title: "loyalty-redemptions", version: "1", description: "Spend loyalty points for rewards." },
-  security: [{ bearer: [] }],
-};
 
 export function createApp(deps: AppDeps): Router {
   const app = createRouter();
@@ -51,10 +46,8 @@ export function createApp(deps: AppDeps): Router {
   app.use("/v1/*", authenticate(deps.keys, limits, deps.config.TRUST_PROXY), urlText, jsonBody);
   for (const register of API_ROUTES) register(app, deps);
 
-  app.doc31("/openapi.json", OPENAPI_CONFIG);
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "sk_test_… or sk_live_…" });
-  let docsPage: string | undefined;
-  app.get("/docs", (c) => c.html((docsPage ??= renderDocsPage(app.getOpenAPI31Document(OPENAPI_CONFIG)))));
+  serveOpenApi(app);
+  registerDocsPage(app);
   return app;
 }
 

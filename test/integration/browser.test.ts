@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startHarness, type Harness } from "../helpers/harness.js";
@@ -31,18 +32,46 @@ afterAll(async () => {
 });
 
 describe("in a real browser", () => {
-  test("/docs renders every operation, including the sandbox's", async () => {
-    const page = await browser.newPage();
+  test("/docs: the Scalar reference shows the Redemption's fields, an example and its error codes, with no request leaving the service", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // Offline: every request must go to this service (no CDN, no fonts, no telemetry). Others are refused and recorded.
+    const elsewhere: string[] = [];
+    await page.route("**/*", (route) => {
+      if (route.request().url().startsWith(server.url)) return route.continue();
+      elsewhere.push(route.request().url());
+      return route.abort();
+    });
     const response = await page.goto(`${server.url}/docs`);
     expect(response?.status()).toBe(200);
-    const heading = page.locator("section.op h3", { hasText: "/v1/test/payments" }).first();
-    await heading.waitFor({ state: "visible" });
-    expect(await heading.innerText()).toBe("POST /v1/test/payments");
-    expect(await page.locator("h1").innerText()).toContain("API reference");
+    await page.getByRole("heading", { name: "The redemption state machine" }).waitFor({ state: "visible", timeout: 20_000 });
 
-    const doc = (await h.api("GET", "/openapi.json", { key: null })).body as { paths: Record<string, object> };
-    const operations = Object.values(doc.paths).reduce((sum, ops) => sum + Object.keys(ops).length, 0);
-    expect(await page.locator("section.op").count()).toBe(operations);
+    // The operation: open its tag in the sidebar, then the operation.
+    await page.getByText("Redemptions", { exact: true }).first().click();
+    await page.getByText("Spend points for a reward", { exact: false }).first().click();
+    const operation = page.locator("[id='api-1/tag/redemptions/POST/v1/loyalty/redemptions']");
+    await operation.waitFor({ state: "visible" });
+    await operation.scrollIntoViewIfNeeded();
+
+    // The 201 response expands into the Redemption's fields.
+    await operation.getByRole("button", { name: /^201/ }).click();
+    for (const field of ["points_transaction", "expires_at", "version", "fulfillment"]) {
+      await operation.getByText(field, { exact: true }).first().waitFor({ state: "visible" });
+    }
+    // The example panel shows a redemption example.
+    await operation.getByText('"object": "redemption"').first().waitFor({ state: "visible" });
+
+    // The 422 response lists the operation's codes; its example is insufficient_points.
+    await operation.getByRole("button", { name: /^422/ }).click();
+    await operation.getByText("insufficient_points").first().waitFor({ state: "visible" });
+    await operation.locator("button, [role=tab]").filter({ hasText: /status:\s*422/i }).first().click();
+    await operation.getByText('"code": "insufficient_points"').first().waitFor({ state: "visible" });
+
+    mkdirSync("test-results", { recursive: true });
+    const screenshot = resolve("test-results/docs.png");
+    await operation.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshot, fullPage: false });
+    console.log(`/docs screenshot: ${screenshot}`);
+    expect(elsewhere).toEqual([]);
     await page.close();
   });
 

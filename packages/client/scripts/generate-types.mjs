@@ -4,7 +4,7 @@
  *
  *   npm run generate -w @loyalty-redemptions/client -- http://localhost:3000/openapi.json
  *   npm run generate -w @loyalty-redemptions/client -- ../../openapi.json
- *   npm run --silent openapi:json | npm run generate -w @loyalty-redemptions/client -- -
+ *   npm run openapi && npm run generate -w @loyalty-redemptions/client -- ../../openapi.json
  *
  * The source is a URL, a file path, or `-` (stdin). `--check` writes nothing and exits 1 when the
  * committed file differs from what the document generates.

@@ -7,7 +7,7 @@ type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
 export const metadataSchema = z
   .record(z.string().min(1).max(40), z.string().max(500))
   .refine((value) => Object.keys(value).length <= 50, "at most 50 keys")
-  .openapi("Metadata", { description: "Up to 50 string keys (≤ 40 chars) with string values (≤ 500 chars)." });
+  .openapi("Metadata", { description: "Your own key-value data: up to 50 string keys (≤ 40 characters) with string values (≤ 500 characters), stored and returned as given.", example: { cart: "9f31" } });
 
 /** A path id. One not in its kind's format is answered 404 like an unknown id (router.ts), before any query. */
 export const idParam = (prefix: IdPrefix) =>
@@ -73,23 +73,6 @@ export const currency = z.string().refine((code) => CURRENCIES.has(code), "must 
 export const minorUnits = z.number().int().positive().max(1_000_000_000_000);
 export const points = z.number().int().positive().max(1_000_000_000_000);
 
-const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: errorSchema } } });
-
-/** The error responses every authenticated route can give. */
-export const commonErrors = {
-  400: errorResponse("Invalid request"),
-  401: errorResponse("Missing or invalid API key"),
-  404: errorResponse("No such object"),
-  503: errorResponse("Temporarily unavailable; retry with the same Idempotency-Key"),
-} as const;
-
-export const writeErrors = {
-  ...commonErrors,
-  409: errorResponse("Idempotency-Key reused with another request, or still in progress"),
-  413: errorResponse("Body larger than 64 KiB"),
-  422: errorResponse("Refused by a business rule"),
-} as const;
-
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },
@@ -104,5 +87,10 @@ export const idempotencyHeader = z.object({
   "idempotency-key": z
     .string()
     .optional()
-    .openapi({ param: { name: "idempotency-key", in: "header" }, description: "1–255 printable ASCII characters; retries with the same key are answered with the first response." }),
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description:
+        "1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4).",
+      example: "cart-9f31",
+    }),
 });

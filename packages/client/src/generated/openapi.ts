@@ -14,72 +14,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Signed payments events (Standard Webhooks); stored, then processed asynchronously */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    "webhook-id": string;
-                    "webhook-timestamp": string;
-                    "webhook-signature": string;
-                };
-                path: {
-                    merchant: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["InboundEvent"];
-                };
-            };
-            responses: {
-                /** @description Stored (or already stored) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InboundReceived"];
-                    };
-                };
-                /** @description Not a JSON object with a `type` */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Signature, timestamp or merchant not valid; nothing stored */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description More than RATE_LIMIT_INBOUND_PER_SECOND for this merchant and source; retry after Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["inboundWebhooks.receivePayments"];
         delete?: never;
         options?: never;
         head?: never;
@@ -96,72 +31,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Signed warehouse events (Standard Webhooks); stored, then processed asynchronously */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    "webhook-id": string;
-                    "webhook-timestamp": string;
-                    "webhook-signature": string;
-                };
-                path: {
-                    merchant: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["InboundEvent"];
-                };
-            };
-            responses: {
-                /** @description Stored (or already stored) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InboundReceived"];
-                    };
-                };
-                /** @description Not a JSON object with a `type` */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Signature, timestamp or merchant not valid; nothing stored */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description More than RATE_LIMIT_INBOUND_PER_SECOND for this merchant and source; retry after Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["inboundWebhooks.receiveWarehouse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -176,159 +46,10 @@ export interface paths {
             cookie?: never;
         };
         /** List loyalty accounts, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    starting_after?: string;
-                    ending_before?: string;
-                    customer?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of accounts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LoyaltyAccountList"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["accounts.list"];
         put?: never;
         /** Create a loyalty account */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CreateLoyaltyAccount"];
-                };
-            };
-            responses: {
-                /** @description The new account */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LoyaltyAccount"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["accounts.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -343,64 +64,7 @@ export interface paths {
             cookie?: never;
         };
         /** Retrieve a loyalty account */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The account */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LoyaltyAccount"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["accounts.retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -419,98 +83,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Close a loyalty account (it can no longer redeem or earn; pending credit-backs still return) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["NoParameters"];
-                };
-            };
-            responses: {
-                /** @description The closed account */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LoyaltyAccount"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["accounts.close"];
         delete?: never;
         options?: never;
         head?: never;
@@ -525,160 +98,10 @@ export interface paths {
             cookie?: never;
         };
         /** List points transactions (the ledger), newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    starting_after?: string;
-                    ending_before?: string;
-                    account?: string;
-                    type?: "earn" | "adjustment" | "redemption" | "release" | "reversal";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of ledger entries */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsTransactionList"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["transactions.list"];
         put?: never;
         /** Award (positive amount) or deduct (negative amount) points */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CreatePointsTransaction"];
-                };
-            };
-            responses: {
-                /** @description The ledger entry */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsTransaction"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["transactions.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -693,159 +116,10 @@ export interface paths {
             cookie?: never;
         };
         /** List rewards, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    starting_after?: string;
-                    ending_before?: string;
-                    active?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of rewards */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RewardList"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["rewards.list"];
         put?: never;
         /** Create a reward in the catalog */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CreateReward"];
-                };
-            };
-            responses: {
-                /** @description The new reward */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Reward"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["rewards.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -860,162 +134,14 @@ export interface paths {
             cookie?: never;
         };
         /** Retrieve a reward */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The reward */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Reward"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["rewards.retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Update a reward's name, active flag, inventory or metadata (type, cost and value are fixed) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UpdateReward"];
-                };
-            };
-            responses: {
-                /** @description The updated reward */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Reward"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        patch: operations["rewards.update"];
         trace?: never;
     };
     "/v1/loyalty/redemptions": {
@@ -1026,162 +152,10 @@ export interface paths {
             cookie?: never;
         };
         /** List redemptions, newest first; `code` finds the redemption behind a live discount code */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    starting_after?: string;
-                    ending_before?: string;
-                    account?: string;
-                    status?: "pending" | "fulfillment_pending" | "applied" | "fulfilled" | "released" | "reversed";
-                    reward?: string;
-                    code?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of redemptions */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RedemptionList"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["redemptions.list"];
         put?: never;
         /** Spend points for a reward (atomic, idempotent; pass an Idempotency-Key) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CreateRedemption"];
-                };
-            };
-            responses: {
-                /** @description The redemption with its artifact */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Redemption"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["redemptions.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1196,64 +170,7 @@ export interface paths {
             cookie?: never;
         };
         /** Retrieve a redemption */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The redemption */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Redemption"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["redemptions.retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1272,98 +189,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark a free-product redemption as shipped (fulfillment_pending → fulfilled) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["FulfillRedemption"];
-                };
-            };
-            responses: {
-                /** @description The fulfilled redemption */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Redemption"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["redemptions.fulfill"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1380,98 +206,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reverse a redemption: points back, artifact voided, inventory restored */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ReverseRedemption"];
-                };
-            };
-            responses: {
-                /** @description The reversed redemption */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Redemption"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["redemptions.reverse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1488,98 +223,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Release a pending discount (e.g. an abandoned cart): points back, code voided */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["NoParameters"];
-                };
-            };
-            responses: {
-                /** @description The released redemption */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Redemption"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["redemptions.release"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1594,158 +238,10 @@ export interface paths {
             cookie?: never;
         };
         /** List webhook endpoints, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    starting_after?: string;
-                    ending_before?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of endpoints */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookEndpointList"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["webhookEndpoints.list"];
         put?: never;
         /** Register a webhook endpoint; the signing secret is in this response only */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CreateWebhookEndpoint"];
-                };
-            };
-            responses: {
-                /** @description The new endpoint, with its secret */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookEndpointWithSecret"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["webhookEndpoints.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1760,250 +256,15 @@ export interface paths {
             cookie?: never;
         };
         /** Retrieve a webhook endpoint (without its secret) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The endpoint */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookEndpoint"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["webhookEndpoints.retrieve"];
         put?: never;
         post?: never;
         /** Delete an endpoint; pending deliveries to it are canceled */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The endpoint was deleted */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DeletedWebhookEndpoint"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        delete: operations["webhookEndpoints.delete"];
         options?: never;
         head?: never;
         /** Update an endpoint's url, enabled_events, status, description or metadata */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UpdateWebhookEndpoint"];
-                };
-            };
-            responses: {
-                /** @description The updated endpoint */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookEndpoint"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        patch: operations["webhookEndpoints.update"];
         trace?: never;
     };
     "/v1/webhook-endpoints/{id}/rotate-secret": {
@@ -2016,98 +277,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Issue a new signing secret; the old one keeps signing alongside it for 24 hours */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["NoParameters"];
-                };
-            };
-            responses: {
-                /** @description The endpoint with its new secret (shown only here) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookEndpointWithSecret"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["webhookEndpoints.rotateSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2122,69 +292,7 @@ export interface paths {
             cookie?: never;
         };
         /** The endpoint's delivery attempts log, newest first (optionally for one event) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    starting_after?: string;
-                    ending_before?: string;
-                    event?: string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of attempts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookAttemptList"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["webhookEndpoints.listAttempts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2203,98 +311,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Redeliver every event whose delivery to this endpoint failed or was canceled since a time */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["RecoverWebhookEndpoint"];
-                };
-            };
-            responses: {
-                /** @description The redeliveries created (one per event, at most 1000; has_more: call again) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookRecovery"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["webhookEndpoints.recover"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2309,67 +326,7 @@ export interface paths {
             cookie?: never;
         };
         /** List events (kept at least 30 days), newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    starting_after?: string;
-                    ending_before?: string;
-                    type?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of events */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EventList"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["events.list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2386,64 +343,7 @@ export interface paths {
             cookie?: never;
         };
         /** Retrieve an event: exactly the bytes its deliveries carry */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The event */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Event"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["events.retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2462,98 +362,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send an event again, to one endpoint or to every enabled endpoint subscribed to its type */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["RedeliverEvent"];
-                };
-            };
-            responses: {
-                /** @description The deliveries created */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EventRedelivery"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["events.redeliver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2573,96 +382,7 @@ export interface paths {
          * Create a sandbox payment (test keys only) that applies discounts and sends signed payment events
          * @description Plays the payment provider: applies the discounts, answers with the payment, and sends its signed `payment.*` events into the inbound webhook pipeline. The redemptions settle asynchronously, shortly after this response (`applied` for a completed payment, `released` for a failed one): poll the redemption or listen for `loyalty.redemption.*` events. Live keys get 404.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CreateTestPayment"];
-                };
-            };
-            responses: {
-                /** @description The payment, in its final sandbox status */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TestPayment"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["testPayments.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2679,98 +399,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Expire a sandbox payment that requires authentication (sends payment.expired; its redemptions are released) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1–255 printable ASCII characters; retries with the same key are answered with the first response. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["NoParameters"];
-                };
-            };
-            responses: {
-                /** @description The expired payment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TestPayment"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request, or still in progress */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Body larger than 64 KiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused by a business rule */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Temporarily unavailable; retry with the same Idempotency-Key */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["testPayments.expire"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2778,22 +407,419 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "loyalty.redemption.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * loyalty.redemption.created
+         * @description A redemption was created (at version 1): points debited, the discount code, credit or fulfillment issued.
+         *
+         *     POSTed to every enabled endpoint subscribed to `loyalty.redemption.created` (or `*`), at least once, signed with Standard Webhooks headers. The body is the Event, with the Redemption at the version this change produced: order a redemption's events by `data.object.version`.
+         */
+        post: operations["webhooks.redemption.created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "loyalty.redemption.applied": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * loyalty.redemption.applied
+         * @description A discount's payment completed, or a store credit was issued (pending → applied).
+         *
+         *     POSTed to every enabled endpoint subscribed to `loyalty.redemption.applied` (or `*`), at least once, signed with Standard Webhooks headers. The body is the Event, with the Redemption at the version this change produced: order a redemption's events by `data.object.version`.
+         */
+        post: operations["webhooks.redemption.applied"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "loyalty.redemption.released": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * loyalty.redemption.released
+         * @description A pending discount was released: its payment failed, was canceled or expired, `expires_at` passed, or `release` was called. Points are back.
+         *
+         *     POSTed to every enabled endpoint subscribed to `loyalty.redemption.released` (or `*`), at least once, signed with Standard Webhooks headers. The body is the Event, with the Redemption at the version this change produced: order a redemption's events by `data.object.version`.
+         */
+        post: operations["webhooks.redemption.released"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "loyalty.redemption.reversed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * loyalty.redemption.reversed
+         * @description A redemption was reversed (`reverse`, or the warehouse's `shipment.returned` / `shipment.canceled`). Points are back, the artifact voided, inventory restored.
+         *
+         *     POSTed to every enabled endpoint subscribed to `loyalty.redemption.reversed` (or `*`), at least once, signed with Standard Webhooks headers. The body is the Event, with the Redemption at the version this change produced: order a redemption's events by `data.object.version`.
+         */
+        post: operations["webhooks.redemption.reversed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "loyalty.redemption.fulfilled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * loyalty.redemption.fulfilled
+         * @description A free product was shipped (`fulfill`, or the warehouse's `shipment.shipped`).
+         *
+         *     POSTed to every enabled endpoint subscribed to `loyalty.redemption.fulfilled` (or `*`), at least once, signed with Standard Webhooks headers. The body is the Event, with the Redemption at the version this change produced: order a redemption's events by `data.object.version`.
+         */
+        post: operations["webhooks.redemption.fulfilled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "loyalty.redemption.settlement_conflict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * loyalty.redemption.settlement_conflict
+         * @description A payment completed a redemption that can no longer be applied (already released or reversed), or whose currency or amount cannot carry the discount. Not a status change: `version` is unchanged. Settle it with the customer.
+         *
+         *     POSTed to every enabled endpoint subscribed to `loyalty.redemption.settlement_conflict` (or `*`), at least once, signed with Standard Webhooks headers. The body is the Event, with the Redemption at the version this change produced: order a redemption's events by `data.object.version`.
+         */
+        post: operations["webhooks.redemption.settlementConflict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
+        Event: {
+            id: string;
+            /** @enum {string} */
+            object: "event";
+            /** @enum {string} */
+            type: "loyalty.redemption.created" | "loyalty.redemption.applied" | "loyalty.redemption.released" | "loyalty.redemption.reversed" | "loyalty.redemption.fulfilled" | "loyalty.redemption.settlement_conflict";
+            data: {
+                object: components["schemas"]["Redemption"];
+            };
+            livemode: boolean;
+            created: number;
+        };
+        /**
+         * @description Points spent on a reward, with what the reward issued (a discount code, a store credit or a fulfillment) and where it stands.
+         * @example {
+         *       "id": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+         *       "object": "redemption",
+         *       "account": "loy_8sd2k1",
+         *       "reward": "rwd_8sd2k1",
+         *       "quantity": 1,
+         *       "points": 500,
+         *       "status": "pending",
+         *       "discount": {
+         *         "amount": 500,
+         *         "currency": "EUR",
+         *         "code": "VINR-6T6DJ4BK"
+         *       },
+         *       "credit": null,
+         *       "fulfillment": null,
+         *       "payment": null,
+         *       "points_transaction": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+         *       "reversal": null,
+         *       "expires_at": 1767227400,
+         *       "version": 1,
+         *       "metadata": {
+         *         "cart": "9f31"
+         *       },
+         *       "livemode": false,
+         *       "created": 1767225600,
+         *       "updated": 1767225600
+         *     }
+         */
+        Redemption: {
+            /**
+             * @description Unique id, `rdm_` and 24 base62 characters.
+             * @example rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s
+             */
+            id: string;
+            /**
+             * @description Always `redemption`.
+             * @example redemption
+             * @enum {string}
+             */
+            object: "redemption";
+            /**
+             * @description The loyalty account (`loy_…`) the points came from.
+             * @example loy_8sd2k1
+             */
+            account: string;
+            /**
+             * @description The reward (`rwd_…`) redeemed.
+             * @example rwd_8sd2k1
+             */
+            reward: string;
+            /**
+             * @description Units redeemed (1–1000).
+             * @example 1
+             */
+            quantity: number;
+            /**
+             * @description Points debited at creation: the reward's `cost × quantity`.
+             * @example 500
+             */
+            points: number;
+            /**
+             * @description `pending` (a discount waiting for its payment), `fulfillment_pending` (a free product to ship), `applied`, `fulfilled`, `released` or `reversed` (both final). See the state machine in the guide.
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "fulfillment_pending" | "applied" | "fulfilled" | "released" | "reversed";
+            /**
+             * @description The discount issued, for discount rewards; `null` otherwise. A released or reversed code stops matching.
+             * @example {
+             *       "amount": 500,
+             *       "currency": "EUR",
+             *       "code": "VINR-6T6DJ4BK"
+             *     }
+             */
+            discount: {
+                /**
+                 * @description Discount in minor units: the reward's amount × quantity.
+                 * @example 500
+                 */
+                amount: number;
+                /**
+                 * @description Upper-case ISO-4217 currency code.
+                 * @example EUR
+                 */
+                currency: string;
+                /**
+                 * @description The discount code: `VINR-` and 8 characters from 23456789ABCDEFGHJKLMNPQRSTUVWXYZ, unique per merchant.
+                 * @example VINR-6T6DJ4BK
+                 */
+                code: string;
+            } | {
+                /**
+                 * @description Percent off, 1–100.
+                 * @example 10
+                 */
+                percent: number;
+                /**
+                 * @description The discount code (`VINR-…`).
+                 * @example VINR-6T6DJ4BK
+                 */
+                code: string;
+            } | null;
+            /**
+             * @description The store credit issued, for `store_credit` rewards; `null` otherwise.
+             * @example null
+             */
+            credit: {
+                /**
+                 * @description Credit in minor units: the reward's amount × quantity.
+                 * @example 1000
+                 */
+                amount: number;
+                /**
+                 * @description Upper-case ISO-4217 currency code.
+                 * @example EUR
+                 */
+                currency: string;
+            } | null;
+            /**
+             * @description What to ship, for `free_product` rewards; `null` otherwise.
+             * @example null
+             */
+            fulfillment: {
+                /**
+                 * @description The product shipped, as named by the reward.
+                 * @example Tote bag
+                 */
+                product: string;
+                /**
+                 * @description Items to ship: the reward's quantity × the redemption's quantity.
+                 * @example 1
+                 */
+                quantity: number;
+                shipping: components["schemas"]["Shipping"];
+                /**
+                 * @description The carrier, once shipped (if given).
+                 * @example DHL
+                 */
+                carrier: string | null;
+                /**
+                 * @description The tracking number, once shipped.
+                 * @example JD014600003828
+                 */
+                tracking: string | null;
+                /**
+                 * @description Unix seconds when it was marked shipped; `null` until then.
+                 * @example 1767312000
+                 */
+                shipped_at: number | null;
+            } | null;
+            /**
+             * @description The payment (`pay_…`) the discount is linked to: the first payment that named it. `null` until then.
+             * @example null
+             */
+            payment: string | null;
+            /**
+             * @description The ledger row (`ptx_…`) of the debit.
+             * @example ptx_2bN9cV5rY7pL0d3kT9wQ1mZx
+             */
+            points_transaction: string;
+            /**
+             * @description Set when the redemption was reversed; stays `null` on a release (the release's ledger row says why).
+             * @example null
+             */
+            reversal: {
+                /**
+                 * @description Why: `item_returned`, `applied_in_error`, `requested_by_customer`, `fraudulent` or `other`.
+                 * @example requested_by_customer
+                 */
+                reason: string;
+                /**
+                 * @description The ledger row (`ptx_…`) that credited the points back.
+                 * @example ptx_5rY7pL0d3kT9wQ1mZx2bN9cV
+                 */
+                points_transaction: string;
+            } | null;
+            /**
+             * @description Unix seconds when a pending discount is released automatically if no payment completed it; `null` otherwise.
+             * @example 1767227400
+             */
+            expires_at: number | null;
+            /**
+             * @description 1 at creation, +1 on every status change; carried by every event, so events can be ordered by it.
+             * @example 1
+             */
+            version: number;
+            metadata: components["schemas"]["Metadata"];
+            /**
+             * @description `true` in live mode, `false` in test mode.
+             * @example false
+             */
+            livemode: boolean;
+            /**
+             * @description Unix seconds when it was created.
+             * @example 1767225600
+             */
+            created: number;
+            /**
+             * @description Unix seconds of the last change.
+             * @example 1767225600
+             */
+            updated: number;
+        };
+        /**
+         * @description Where a free product is shipped; required when redeeming a `free_product` reward.
+         * @example {
+         *       "name": "Ada Lovelace",
+         *       "line1": "12 Analytical Row",
+         *       "city": "London",
+         *       "postal_code": "N1 9GU",
+         *       "country": "GB"
+         *     }
+         */
+        Shipping: {
+            /**
+             * @description The recipient's name.
+             * @example Ada Lovelace
+             */
+            name: string;
+            /**
+             * @description First address line.
+             * @example 12 Analytical Row
+             */
+            line1: string;
+            /**
+             * @description Second address line.
+             * @example Flat 3
+             */
+            line2?: string;
+            /**
+             * @description City or town.
+             * @example London
+             */
+            city: string;
+            /**
+             * @description Postal code.
+             * @example N1 9GU
+             */
+            postal_code: string;
+            /**
+             * @description Upper-case ISO-3166 alpha-2 country code.
+             * @example GB
+             */
+            country: string;
+            /**
+             * @description State, county or region.
+             * @example Greater London
+             */
+            state?: string;
+        };
+        /**
+         * @description Your own key-value data: up to 50 string keys (≤ 40 characters) with string values (≤ 500 characters), stored and returned as given.
+         * @example {
+         *       "cart": "9f31"
+         *     }
+         */
+        Metadata: {
+            [key: string]: string;
+        };
         InboundReceived: {
             /** @enum {boolean} */
             received: true;
             duplicate: boolean;
-        };
-        Error: {
-            error: {
-                type: string;
-                code: string;
-                message: string;
-                param?: string;
-                request_id: string;
-            };
         };
         InboundEvent: {
             id: string;
@@ -2818,10 +844,6 @@ export interface components {
             metadata: components["schemas"]["Metadata"];
             livemode: boolean;
             created: number;
-        };
-        /** @description Up to 50 string keys (≤ 40 chars) with string values (≤ 500 chars). */
-        Metadata: {
-            [key: string]: string;
         };
         CreateLoyaltyAccount: {
             customer?: string;
@@ -2952,64 +974,30 @@ export interface components {
             inventory?: number | null;
             metadata?: components["schemas"]["Metadata"];
         };
-        Redemption: {
-            id: string;
-            /** @enum {string} */
-            object: "redemption";
-            account: string;
-            reward: string;
-            quantity: number;
-            points: number;
-            /** @enum {string} */
-            status: "pending" | "fulfillment_pending" | "applied" | "fulfilled" | "released" | "reversed";
-            discount: {
-                amount: number;
-                currency: string;
-                code: string;
-            } | {
-                percent: number;
-                code: string;
-            } | null;
-            credit: {
-                amount: number;
-                currency: string;
-            } | null;
-            fulfillment: {
-                product: string;
-                quantity: number;
-                shipping: components["schemas"]["Shipping"];
-                carrier: string | null;
-                tracking: string | null;
-                shipped_at: number | null;
-            } | null;
-            payment: string | null;
-            points_transaction: string;
-            reversal: {
-                reason: string;
-                points_transaction: string;
-            } | null;
-            expires_at: number | null;
-            version: number;
-            metadata: components["schemas"]["Metadata"];
-            livemode: boolean;
-            created: number;
-            updated: number;
-        };
-        Shipping: {
-            name: string;
-            line1: string;
-            line2?: string;
-            city: string;
-            postal_code: string;
-            country: string;
-            state?: string;
-        };
+        /**
+         * @description Spend an account's points on a reward. Send an `Idempotency-Key`.
+         * @example {
+         *       "account": "loy_8sd2k1",
+         *       "reward": "rwd_8sd2k1",
+         *       "quantity": 1
+         *     }
+         */
         CreateRedemption: {
-            /** @example loy_8sd2k1 */
+            /**
+             * @description The loyalty account (`loy_…`) whose points are spent.
+             * @example loy_8sd2k1
+             */
             account: string;
-            /** @example rwd_8sd2k1 */
+            /**
+             * @description The reward (`rwd_…`) to redeem.
+             * @example rwd_8sd2k1
+             */
             reward: string;
-            /** @default 1 */
+            /**
+             * @description Units of the reward, 1–1000 (a `discount_percent` reward: 1 only). Costs `cost × quantity` points.
+             * @default 1
+             * @example 1
+             */
             quantity?: number;
             shipping?: components["schemas"]["Shipping"];
             metadata?: components["schemas"]["Metadata"];
@@ -3021,12 +1009,37 @@ export interface components {
             has_more: boolean;
             next_cursor: string | null;
         };
+        /**
+         * @description Mark a `fulfillment_pending` redemption as shipped.
+         * @example {
+         *       "tracking": "JD014600003828",
+         *       "carrier": "DHL"
+         *     }
+         */
         FulfillRedemption: {
+            /**
+             * @description The shipment's tracking number.
+             * @example JD014600003828
+             */
             tracking: string;
+            /**
+             * @description The carrier.
+             * @example DHL
+             */
             carrier?: string;
         };
+        /**
+         * @description Reverse a redemption: points back, the artifact voided, inventory restored.
+         * @example {
+         *       "reason": "requested_by_customer"
+         *     }
+         */
         ReverseRedemption: {
-            /** @enum {string} */
+            /**
+             * @description Why the redemption is reversed; recorded in `reversal.reason`.
+             * @example requested_by_customer
+             * @enum {string}
+             */
             reason: "item_returned" | "applied_in_error" | "requested_by_customer" | "fraudulent" | "other";
         };
         WebhookEndpointWithSecret: {
@@ -3111,13 +1124,43 @@ export interface components {
             next_attempt_at: number | null;
         };
         WebhookRecovery: {
-            /** @enum {string} */
+            /**
+             * @description String representing the object's type.
+             * @enum {string}
+             */
             object: "webhook_recovery";
+            /**
+             * @description The endpoint recovered.
+             * @example we_8Kd0s2Lq
+             */
             endpoint: string;
+            /**
+             * @description The `since` asked for (unix seconds).
+             * @example 1764547200
+             */
             since: number;
+            /**
+             * @description How many events were redelivered by this call.
+             * @example 2
+             */
             count: number;
+            /**
+             * @description The events redelivered.
+             * @example [
+             *       "evt_1xQ3",
+             *       "evt_9Ka0"
+             *     ]
+             */
             events: string[];
+            /**
+             * @description The new deliveries, one per event.
+             * @example [
+             *       "whd_4Fa1",
+             *       "whd_7Lp2"
+             *     ]
+             */
             deliveries: string[];
+            /** @description More than 1000 events qualified: call again to recover the rest. */
             has_more: boolean;
         };
         RecoverWebhookEndpoint: {
@@ -3133,18 +1176,6 @@ export interface components {
             data: components["schemas"]["Event"][];
             has_more: boolean;
             next_cursor: string | null;
-        };
-        Event: {
-            id: string;
-            /** @enum {string} */
-            object: "event";
-            /** @enum {string} */
-            type: "loyalty.redemption.created" | "loyalty.redemption.applied" | "loyalty.redemption.released" | "loyalty.redemption.reversed" | "loyalty.redemption.fulfilled" | "loyalty.redemption.settlement_conflict";
-            data: {
-                object: components["schemas"]["Redemption"];
-            };
-            livemode: boolean;
-            created: number;
         };
         EventRedelivery: {
             /** @enum {string} */
@@ -3211,4 +1242,12062 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    "inboundWebhooks.receivePayments": {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path: {
+                merchant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InboundEvent"];
+            };
+        };
+        responses: {
+            /** @description Verified and durably stored (or already stored: `duplicate: true`); processed asynchronously, once */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundReceived"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_invalid
+                             * @enum {string}
+                             */
+                            code: "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is not a JSON object.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (signature_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example signature_invalid
+                             * @enum {string}
+                             */
+                            code: "signature_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The webhook signature could not be verified.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "inboundWebhooks.receiveWarehouse": {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path: {
+                merchant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InboundEvent"];
+            };
+        };
+        responses: {
+            /** @description Verified and durably stored (or already stored: `duplicate: true`); processed asynchronously, once */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundReceived"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_invalid
+                             * @enum {string}
+                             */
+                            code: "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is not a JSON object.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (signature_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example signature_invalid
+                             * @enum {string}
+                             */
+                            code: "signature_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The webhook signature could not be verified.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "accounts.list": {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                ending_before?: string;
+                customer?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of accounts */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyAccountList"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "accounts.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLoyaltyAccount"];
+            };
+        };
+        responses: {
+            /** @description The new account */
+            201: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyAccount"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "accounts.retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyAccount"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "accounts.close": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoParameters"];
+            };
+        };
+        responses: {
+            /** @description The closed account */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyAccount"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "transactions.list": {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                ending_before?: string;
+                account?: string;
+                type?: "earn" | "adjustment" | "redemption" | "release" | "reversal";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of ledger entries */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsTransactionList"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "transactions.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePointsTransaction"];
+            };
+        };
+        responses: {
+            /** @description The ledger entry */
+            201: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsTransaction"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_missing, parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_missing
+                             * @enum {string}
+                             */
+                            code: "parameter_missing" | "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Missing required parameter: shipping.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example shipping
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused by a business rule; nothing changed (insufficient_points, account_closed, balance_limit_exceeded) */
+            422: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example insufficient_points
+                             * @enum {string}
+                             */
+                            code: "insufficient_points" | "account_closed" | "balance_limit_exceeded";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The account's balance (300) does not cover 500 points.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "rewards.list": {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                ending_before?: string;
+                active?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rewards */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RewardList"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "rewards.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReward"];
+            };
+        };
+        responses: {
+            /** @description The new reward */
+            201: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reward"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_missing, parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_missing
+                             * @enum {string}
+                             */
+                            code: "parameter_missing" | "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Missing required parameter: shipping.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example shipping
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "rewards.retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reward */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reward"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "rewards.update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateReward"];
+            };
+        };
+        responses: {
+            /** @description The updated reward */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reward"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "redemptions.list": {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                ending_before?: string;
+                account?: string;
+                status?: "pending" | "fulfillment_pending" | "applied" | "fulfilled" | "released" | "reversed";
+                reward?: string;
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of redemptions */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedemptionList"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "redemptions.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRedemption"];
+            };
+        };
+        responses: {
+            /** @description The redemption with its artifact */
+            201: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redemption"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_missing, parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_missing
+                             * @enum {string}
+                             */
+                            code: "parameter_missing" | "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Missing required parameter: shipping.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example shipping
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused by a business rule; nothing changed (insufficient_points, reward_inactive, reward_out_of_stock, account_closed) */
+            422: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example insufficient_points
+                             * @enum {string}
+                             */
+                            code: "insufficient_points" | "reward_inactive" | "reward_out_of_stock" | "account_closed";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The account's balance (300) does not cover 500 points.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (outcome_unknown, internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example outcome_unknown
+                             * @enum {string}
+                             */
+                            code: "outcome_unknown" | "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The outcome could not be read in time; retry with the same Idempotency-Key to learn it.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "redemptions.retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The redemption */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redemption"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "redemptions.fulfill": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FulfillRedemption"];
+            };
+        };
+        responses: {
+            /** @description The fulfilled redemption */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redemption"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_missing, parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_missing
+                             * @enum {string}
+                             */
+                            code: "parameter_missing" | "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Missing required parameter: shipping.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example shipping
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused by a business rule; nothing changed (invalid_state_transition) */
+            422: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example invalid_state_transition
+                             * @enum {string}
+                             */
+                            code: "invalid_state_transition";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example A redemption in status 'released' cannot be fulfilled.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (outcome_unknown, internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example outcome_unknown
+                             * @enum {string}
+                             */
+                            code: "outcome_unknown" | "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The outcome could not be read in time; retry with the same Idempotency-Key to learn it.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "redemptions.reverse": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReverseRedemption"];
+            };
+        };
+        responses: {
+            /** @description The reversed redemption */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redemption"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_missing, parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_missing
+                             * @enum {string}
+                             */
+                            code: "parameter_missing" | "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Missing required parameter: shipping.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example shipping
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused by a business rule; nothing changed (invalid_state_transition, redemption_already_applied, balance_limit_exceeded) */
+            422: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example invalid_state_transition
+                             * @enum {string}
+                             */
+                            code: "invalid_state_transition" | "redemption_already_applied" | "balance_limit_exceeded";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example A redemption in status 'released' cannot be fulfilled.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (outcome_unknown, internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example outcome_unknown
+                             * @enum {string}
+                             */
+                            code: "outcome_unknown" | "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The outcome could not be read in time; retry with the same Idempotency-Key to learn it.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "redemptions.release": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoParameters"];
+            };
+        };
+        responses: {
+            /** @description The released redemption */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redemption"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused by a business rule; nothing changed (invalid_state_transition, balance_limit_exceeded) */
+            422: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example invalid_state_transition
+                             * @enum {string}
+                             */
+                            code: "invalid_state_transition" | "balance_limit_exceeded";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example A redemption in status 'released' cannot be fulfilled.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (outcome_unknown, internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example outcome_unknown
+                             * @enum {string}
+                             */
+                            code: "outcome_unknown" | "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The outcome could not be read in time; retry with the same Idempotency-Key to learn it.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "webhookEndpoints.list": {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                ending_before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "webhookEndpoints.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpoint"];
+            };
+        };
+        responses: {
+            /** @description The new endpoint, with its secret */
+            201: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_missing, parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_missing
+                             * @enum {string}
+                             */
+                            code: "parameter_missing" | "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Missing required parameter: shipping.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example shipping
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "webhookEndpoints.retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "webhookEndpoints.delete": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint was deleted */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedWebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "webhookEndpoints.update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookEndpoint"];
+            };
+        };
+        responses: {
+            /** @description The updated endpoint */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "webhookEndpoints.rotateSecret": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoParameters"];
+            };
+        };
+        responses: {
+            /** @description The endpoint with its new secret (shown only here) */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "webhookEndpoints.listAttempts": {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                ending_before?: string;
+                event?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attempts */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptList"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "webhookEndpoints.recover": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecoverWebhookEndpoint"];
+            };
+        };
+        responses: {
+            /** @description The redeliveries created (one per event, at most 1000; has_more: call again) */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRecovery"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "events.list": {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                ending_before?: string;
+                type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "events.retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "events.redeliver": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RedeliverEvent"];
+            };
+        };
+        responses: {
+            /** @description The deliveries created */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventRedelivery"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "testPayments.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTestPayment"];
+            };
+        };
+        responses: {
+            /** @description The payment, in its final sandbox status */
+            201: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestPayment"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_missing, parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_missing
+                             * @enum {string}
+                             */
+                            code: "parameter_missing" | "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Missing required parameter: shipping.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example shipping
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused by a business rule; nothing changed (invalid_state_transition, currency_mismatch) */
+            422: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example invalid_state_transition
+                             * @enum {string}
+                             */
+                            code: "invalid_state_transition" | "currency_mismatch";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example A redemption in status 'released' cannot be fulfilled.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "testPayments.expire": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters you choose (a UUID, or your cart or order id). A retry with the same key gets the first answer back (2xx or a stored 4xx) with `Idempotent-Replayed: true`, and does nothing again; stored 48 hours. Send one on every write you might retry, always on redemptions (docs/api.md §1.4). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoParameters"];
+            };
+        };
+        responses: {
+            /** @description The expired payment */
+            200: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestPayment"];
+                };
+            };
+            /** @description Invalid request: a parameter is missing or invalid, or the body is not a JSON object (parameter_invalid, body_invalid) */
+            400: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example parameter_invalid
+                             * @enum {string}
+                             */
+                            code: "parameter_invalid" | "body_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Invalid parameter: quantity must be an integer between 1 and 1000.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example quantity
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or invalid API key (api_key_missing, api_key_invalid) */
+            401: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example authentication_error
+                             * @enum {string}
+                             */
+                            type: "authentication_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example api_key_missing
+                             * @enum {string}
+                             */
+                            code: "api_key_missing" | "api_key_invalid";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No API key provided: send Authorization: Bearer sk_test_…
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object for this merchant and mode (resource_missing) */
+            404: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example resource_missing
+                             * @enum {string}
+                             */
+                            code: "resource_missing";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example No such reward: 'rwd_8sd2k1'
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request (idempotency_conflict) */
+            409: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example idempotency_error
+                             * @enum {string}
+                             */
+                            type: "idempotency_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example idempotency_conflict
+                             * @enum {string}
+                             */
+                            code: "idempotency_conflict";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example This Idempotency-Key was already used with a different request.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB (body_too_large) */
+            413: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example body_too_large
+                             * @enum {string}
+                             */
+                            code: "body_too_large";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request body is larger than 65536 bytes.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Refused by a business rule; nothing changed (invalid_state_transition) */
+            422: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again). */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example invalid_request_error
+                             * @enum {string}
+                             */
+                            type: "invalid_request_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example invalid_state_transition
+                             * @enum {string}
+                             */
+                            code: "invalid_state_transition";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example A redemption in status 'released' cannot be fulfilled.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited; nothing happened, retry after Retry-After (rate_limited) */
+            429: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example rate_limit_error
+                             * @enum {string}
+                             */
+                            type: "rate_limit_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example rate_limited
+                             * @enum {string}
+                             */
+                            code: "rate_limited";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example Too many requests; retry after the number of seconds in Retry-After.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected fault, or an outcome that could not be read; retry with the same Idempotency-Key (internal_error) */
+            500: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example internal_error
+                             * @enum {string}
+                             */
+                            code: "internal_error";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example An unexpected error occurred; retry with the same Idempotency-Key to learn whether the request ran.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not carried out, and never will be; retry with the same Idempotency-Key after Retry-After (service_unavailable) */
+            503: {
+                headers: {
+                    /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
+                    "Request-Id"?: string;
+                    /** @description Seconds to wait before retrying (with the same `Idempotency-Key`). */
+                    "Retry-After"?: number;
+                    /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the budget refills. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What was refused and why. */
+                        error: {
+                            /**
+                             * @description The class of error; each code has exactly one type.
+                             * @example api_error
+                             * @enum {string}
+                             */
+                            type: "api_error";
+                            /**
+                             * @description What went wrong, for programs: each code has exactly one HTTP status (docs/api.md §1.3).
+                             * @example service_unavailable
+                             * @enum {string}
+                             */
+                            code: "service_unavailable";
+                            /**
+                             * @description For humans; may change. Program against `code`.
+                             * @example The request was not carried out; retry with the same Idempotency-Key after Retry-After seconds.
+                             */
+                            message: string;
+                            /**
+                             * @description The parameter to blame, when one is: a body field (`shipping`, `card.number`), a query parameter or the `Idempotency-Key` header.
+                             * @example reward
+                             */
+                            param?: string;
+                            /**
+                             * @description The request's id, as in the `Request-Id` header.
+                             * @example req_4f8Hq2LmX0aZ9cT1rVbN7eKd
+                             */
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "webhooks.redemption.created": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (`evt_…`), the same on every retry and redelivery: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject stale ones (the `standardwebhooks` libraries allow 5 minutes). */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64>` entries, one per secret that currently signs (two during a rotation): base64(HMAC-SHA256(key, `<webhook-id>.<webhook-timestamp>.<body>`)), key being the base64 decoding of the secret after `whsec_`. Accept if any entry matches. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Event object, serialised once: byte-identical on every attempt and to `GET /v1/events/{id}`. Verify the signature over these raw bytes. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within WEBHOOK_TIMEOUT_MS (10 s) acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (4xx, 5xx, a redirect, a timeout) is a failure, retried after 1 min, 5 min, 30 min, 2 h and 24 h. `410 Gone` disables the endpoint; a `Retry-After` on 429 or 503 is honoured. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks.redemption.applied": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (`evt_…`), the same on every retry and redelivery: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject stale ones (the `standardwebhooks` libraries allow 5 minutes). */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64>` entries, one per secret that currently signs (two during a rotation): base64(HMAC-SHA256(key, `<webhook-id>.<webhook-timestamp>.<body>`)), key being the base64 decoding of the secret after `whsec_`. Accept if any entry matches. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Event object, serialised once: byte-identical on every attempt and to `GET /v1/events/{id}`. Verify the signature over these raw bytes. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within WEBHOOK_TIMEOUT_MS (10 s) acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (4xx, 5xx, a redirect, a timeout) is a failure, retried after 1 min, 5 min, 30 min, 2 h and 24 h. `410 Gone` disables the endpoint; a `Retry-After` on 429 or 503 is honoured. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks.redemption.released": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (`evt_…`), the same on every retry and redelivery: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject stale ones (the `standardwebhooks` libraries allow 5 minutes). */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64>` entries, one per secret that currently signs (two during a rotation): base64(HMAC-SHA256(key, `<webhook-id>.<webhook-timestamp>.<body>`)), key being the base64 decoding of the secret after `whsec_`. Accept if any entry matches. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Event object, serialised once: byte-identical on every attempt and to `GET /v1/events/{id}`. Verify the signature over these raw bytes. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within WEBHOOK_TIMEOUT_MS (10 s) acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (4xx, 5xx, a redirect, a timeout) is a failure, retried after 1 min, 5 min, 30 min, 2 h and 24 h. `410 Gone` disables the endpoint; a `Retry-After` on 429 or 503 is honoured. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks.redemption.reversed": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (`evt_…`), the same on every retry and redelivery: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject stale ones (the `standardwebhooks` libraries allow 5 minutes). */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64>` entries, one per secret that currently signs (two during a rotation): base64(HMAC-SHA256(key, `<webhook-id>.<webhook-timestamp>.<body>`)), key being the base64 decoding of the secret after `whsec_`. Accept if any entry matches. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Event object, serialised once: byte-identical on every attempt and to `GET /v1/events/{id}`. Verify the signature over these raw bytes. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within WEBHOOK_TIMEOUT_MS (10 s) acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (4xx, 5xx, a redirect, a timeout) is a failure, retried after 1 min, 5 min, 30 min, 2 h and 24 h. `410 Gone` disables the endpoint; a `Retry-After` on 429 or 503 is honoured. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks.redemption.fulfilled": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (`evt_…`), the same on every retry and redelivery: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject stale ones (the `standardwebhooks` libraries allow 5 minutes). */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64>` entries, one per secret that currently signs (two during a rotation): base64(HMAC-SHA256(key, `<webhook-id>.<webhook-timestamp>.<body>`)), key being the base64 decoding of the secret after `whsec_`. Accept if any entry matches. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Event object, serialised once: byte-identical on every attempt and to `GET /v1/events/{id}`. Verify the signature over these raw bytes. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within WEBHOOK_TIMEOUT_MS (10 s) acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (4xx, 5xx, a redirect, a timeout) is a failure, retried after 1 min, 5 min, 30 min, 2 h and 24 h. `410 Gone` disables the endpoint; a `Retry-After` on 429 or 503 is honoured. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks.redemption.settlementConflict": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (`evt_…`), the same on every retry and redelivery: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject stale ones (the `standardwebhooks` libraries allow 5 minutes). */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64>` entries, one per secret that currently signs (two during a rotation): base64(HMAC-SHA256(key, `<webhook-id>.<webhook-timestamp>.<body>`)), key being the base64 decoding of the secret after `whsec_`. Accept if any entry matches. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Event object, serialised once: byte-identical on every attempt and to `GET /v1/events/{id}`. Verify the signature over these raw bytes. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within WEBHOOK_TIMEOUT_MS (10 s) acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer (4xx, 5xx, a redirect, a timeout) is a failure, retried after 1 min, 5 min, 30 min, 2 h and 24 h. `410 Gone` disables the endpoint; a `Retry-After` on 429 or 503 is honoured. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+}

@@ -3,15 +3,17 @@ import { listAccounts } from "../../../domain/accounts/accounts.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
 import { accountSchema } from "../../schemas/accounts.js";
-import { commonErrors, jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
+import { jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 
 const route = createRoute({
+  operationId: "accounts.list",
   method: "get",
   path: "/v1/loyalty/accounts",
   tags: ["Loyalty accounts"],
   summary: "List loyalty accounts, newest first",
   request: { query: listQueryOf("loy").extend({ customer: z.string().max(255).optional() }) },
-  responses: { 200: jsonResponse(listOf(accountSchema, "LoyaltyAccountList"), "A page of accounts"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(listOf(accountSchema, "LoyaltyAccountList"), "A page of accounts") }),
 });
 
 export const registerListAccounts: RegisterRoute = (app, deps) =>

@@ -3,15 +3,17 @@ import { getAccount, serializeAccount } from "../../../domain/accounts/accounts.
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
 import { accountSchema } from "../../schemas/accounts.js";
-import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
+import { idParam, jsonResponse } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 
 const route = createRoute({
+  operationId: "accounts.retrieve",
   method: "get",
   path: "/v1/loyalty/accounts/{id}",
   tags: ["Loyalty accounts"],
   summary: "Retrieve a loyalty account",
   request: { params: idParam("loy") },
-  responses: { 200: jsonResponse(accountSchema, "The account"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(accountSchema, "The account") }, ["resource_missing"]),
 });
 
 export const registerRetrieveAccount: RegisterRoute = (app, deps) =>

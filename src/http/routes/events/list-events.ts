@@ -2,16 +2,18 @@ import { createRoute } from "@hono/zod-openapi";
 import { listEvents } from "../../../domain/webhooks/events.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, jsonResponse, listOf } from "../../schemas/common.js";
+import { jsonResponse, listOf } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 import { eventSchema, eventsQuery } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "events.list",
   method: "get",
   path: "/v1/events",
   tags: ["Events"],
   summary: "List events (kept at least 30 days), newest first",
   request: { query: eventsQuery },
-  responses: { 200: jsonResponse(listOf(eventSchema, "EventList"), "A page of events"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(listOf(eventSchema, "EventList"), "A page of events") }),
 });
 
 export const registerListEvents: RegisterRoute = (app, deps) =>

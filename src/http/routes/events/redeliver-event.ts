@@ -5,16 +5,18 @@ import { enqueueMany } from "../../../queue/producer.js";
 import { runInline } from "../../idempotency.js";
 import { validationError } from "../../middleware/errors.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, idParam, jsonResponse } from "../../schemas/common.js";
+import { writeResponses } from "../../schemas/responses.js";
 import { redeliverBody, redeliverySchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "events.redeliver",
   method: "post",
   path: "/v1/events/{id}/redeliver",
   tags: ["Events"],
   summary: "Send an event again, to one endpoint or to every enabled endpoint subscribed to its type",
   request: { params: idParam("evt"), headers: idempotencyHeader, body: { required: false, content: { "application/json": { schema: redeliverBody } } } },
-  responses: { 200: jsonResponse(redeliverySchema, "The deliveries created"), ...writeErrors },
+  responses: writeResponses({ 200: jsonResponse(redeliverySchema, "The deliveries created") }, ["resource_missing"]),
 });
 
 export const registerRedeliverEvent: RegisterRoute = (app, deps) =>

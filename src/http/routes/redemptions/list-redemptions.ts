@@ -2,10 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listRedemptions } from "../../../domain/redemptions/queries.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, jsonResponse, listOf, listQueryOf, queryId } from "../../schemas/common.js";
+import { jsonResponse, listOf, listQueryOf, queryId } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 import { redemptionSchema, redemptionStatuses } from "../../schemas/redemptions.js";
 
 const route = createRoute({
+  operationId: "redemptions.list",
   method: "get",
   path: "/v1/loyalty/redemptions",
   tags: ["Redemptions"],
@@ -18,7 +20,7 @@ const route = createRoute({
       code: z.string().max(64).optional(),
     }),
   },
-  responses: { 200: jsonResponse(listOf(redemptionSchema, "RedemptionList"), "A page of redemptions"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(listOf(redemptionSchema, "RedemptionList"), "A page of redemptions") }),
 });
 
 export const registerListRedemptions: RegisterRoute = (app, deps) =>

@@ -2,16 +2,18 @@ import { createRoute } from "@hono/zod-openapi";
 import { createReward } from "../../../domain/rewards/rewards.js";
 import { runInline } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, jsonBody, jsonResponse } from "../../schemas/common.js";
+import { writeResponses } from "../../schemas/responses.js";
 import { createRewardBody, rewardSchema } from "../../schemas/rewards.js";
 
 const route = createRoute({
+  operationId: "rewards.create",
   method: "post",
   path: "/v1/loyalty/rewards",
   tags: ["Rewards"],
   summary: "Create a reward in the catalog",
   request: { headers: idempotencyHeader, body: jsonBody(createRewardBody) },
-  responses: { 201: jsonResponse(rewardSchema, "The new reward"), ...writeErrors },
+  responses: writeResponses({ 201: jsonResponse(rewardSchema, "The new reward") }, ["parameter_missing"]),
 });
 
 export const registerCreateReward: RegisterRoute = (app, deps) =>

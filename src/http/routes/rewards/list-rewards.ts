@@ -2,10 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listRewards } from "../../../domain/rewards/rewards.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
+import { jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 import { rewardSchema } from "../../schemas/rewards.js";
 
 const route = createRoute({
+  operationId: "rewards.list",
   method: "get",
   path: "/v1/loyalty/rewards",
   tags: ["Rewards"],
@@ -18,7 +20,7 @@ const route = createRoute({
         .optional(),
     }),
   },
-  responses: { 200: jsonResponse(listOf(rewardSchema, "RewardList"), "A page of rewards"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(listOf(rewardSchema, "RewardList"), "A page of rewards") }),
 });
 
 export const registerListRewards: RegisterRoute = (app, deps) =>

@@ -2,16 +2,18 @@ import { createRoute } from "@hono/zod-openapi";
 import { getReward, serializeReward } from "../../../domain/rewards/rewards.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
+import { idParam, jsonResponse } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 import { rewardSchema } from "../../schemas/rewards.js";
 
 const route = createRoute({
+  operationId: "rewards.retrieve",
   method: "get",
   path: "/v1/loyalty/rewards/{id}",
   tags: ["Rewards"],
   summary: "Retrieve a reward",
   request: { params: idParam("rwd") },
-  responses: { 200: jsonResponse(rewardSchema, "The reward"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(rewardSchema, "The reward") }, ["resource_missing"]),
 });
 
 export const registerRetrieveReward: RegisterRoute = (app, deps) =>

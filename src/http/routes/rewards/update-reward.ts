@@ -2,16 +2,18 @@ import { createRoute } from "@hono/zod-openapi";
 import { updateReward } from "../../../domain/rewards/rewards.js";
 import { runInline } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, idParam, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, idParam, jsonBody, jsonResponse } from "../../schemas/common.js";
+import { writeResponses } from "../../schemas/responses.js";
 import { rewardSchema, updateRewardBody } from "../../schemas/rewards.js";
 
 const route = createRoute({
+  operationId: "rewards.update",
   method: "patch",
   path: "/v1/loyalty/rewards/{id}",
   tags: ["Rewards"],
   summary: "Update a reward's name, active flag, inventory or metadata (type, cost and value are fixed)",
   request: { params: idParam("rwd"), headers: idempotencyHeader, body: jsonBody(updateRewardBody) },
-  responses: { 200: jsonResponse(rewardSchema, "The updated reward"), ...writeErrors },
+  responses: writeResponses({ 200: jsonResponse(rewardSchema, "The updated reward") }, ["resource_missing"]),
 });
 
 export const registerUpdateReward: RegisterRoute = (app, deps) =>

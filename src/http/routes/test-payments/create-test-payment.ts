@@ -2,11 +2,13 @@ import { createRoute } from "@hono/zod-openapi";
 import { createTestPayment } from "../../../domain/sandbox/test-payments.js";
 import { runInline } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, jsonBody, jsonResponse } from "../../schemas/common.js";
+import { writeResponses } from "../../schemas/responses.js";
 import { createTestPaymentBody, testPaymentSchema } from "../../schemas/test-payments.js";
 import { enqueueInboundProcessing } from "../webhooks/receive-inbound-webhook.js";
 
 const route = createRoute({
+  operationId: "testPayments.create",
   method: "post",
   path: "/v1/test/payments",
   tags: ["Sandbox"],
@@ -15,7 +17,7 @@ const route = createRoute({
     "Plays the payment provider: applies the discounts, answers with the payment, and sends its signed `payment.*` events into the inbound webhook pipeline. " +
     "The redemptions settle asynchronously, shortly after this response (`applied` for a completed payment, `released` for a failed one): poll the redemption or listen for `loyalty.redemption.*` events. Live keys get 404.",
   request: { headers: idempotencyHeader, body: jsonBody(createTestPaymentBody) },
-  responses: { 201: jsonResponse(testPaymentSchema, "The payment, in its final sandbox status"), ...writeErrors },
+  responses: writeResponses({ 201: jsonResponse(testPaymentSchema, "The payment, in its final sandbox status") }, ["parameter_missing", "resource_missing", "invalid_state_transition", "currency_mismatch"]),
 });
 
 export const registerCreateTestPayment: RegisterRoute = (app, deps) =>

@@ -2,17 +2,19 @@ import { createRoute } from "@hono/zod-openapi";
 import { expireTestPayment } from "../../../domain/sandbox/test-payments.js";
 import { runInline } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, idParam, noParameters, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, idParam, noParameters, jsonResponse } from "../../schemas/common.js";
+import { writeResponses } from "../../schemas/responses.js";
 import { testPaymentSchema } from "../../schemas/test-payments.js";
 import { enqueueInboundProcessing } from "../webhooks/receive-inbound-webhook.js";
 
 const route = createRoute({
+  operationId: "testPayments.expire",
   method: "post",
   path: "/v1/test/payments/{id}/expire",
   tags: ["Sandbox"],
   summary: "Expire a sandbox payment that requires authentication (sends payment.expired; its redemptions are released)",
   request: { params: idParam("pay"), headers: idempotencyHeader, body: noParameters },
-  responses: { 200: jsonResponse(testPaymentSchema, "The expired payment"), ...writeErrors },
+  responses: writeResponses({ 200: jsonResponse(testPaymentSchema, "The expired payment") }, ["resource_missing", "invalid_state_transition"]),
 });
 
 export const registerExpireTestPayment: RegisterRoute = (app, deps) =>

@@ -3,15 +3,17 @@ import { listPointsTransactions } from "../../../domain/ledger/ledger.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
 import { pointsTransactionSchema, transactionTypes } from "../../schemas/accounts.js";
-import { commonErrors, jsonResponse, listOf, listQueryOf, queryId } from "../../schemas/common.js";
+import { jsonResponse, listOf, listQueryOf, queryId } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 
 const route = createRoute({
+  operationId: "transactions.list",
   method: "get",
   path: "/v1/loyalty/transactions",
   tags: ["Points"],
   summary: "List points transactions (the ledger), newest first",
   request: { query: listQueryOf("ptx").extend({ account: queryId("loy", "account"), type: z.enum(transactionTypes).optional() }) },
-  responses: { 200: jsonResponse(listOf(pointsTransactionSchema, "PointsTransactionList"), "A page of ledger entries"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(listOf(pointsTransactionSchema, "PointsTransactionList"), "A page of ledger entries") }),
 });
 
 export const registerListTransactions: RegisterRoute = (app, deps) =>

@@ -4,16 +4,18 @@ import { createEndpoint } from "../../../domain/webhooks/endpoints.js";
 import { runInline } from "../../idempotency.js";
 import { sealSecret, unsealResponse } from "./sealed-secret.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, jsonBody, jsonResponse } from "../../schemas/common.js";
+import { writeResponses } from "../../schemas/responses.js";
 import { createEndpointBody, endpointWithSecretSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.create",
   method: "post",
   path: "/v1/webhook-endpoints",
   tags: ["Webhook endpoints"],
   summary: "Register a webhook endpoint; the signing secret is in this response only",
   request: { headers: idempotencyHeader, body: jsonBody(createEndpointBody) },
-  responses: { 201: jsonResponse(endpointWithSecretSchema, "The new endpoint, with its secret"), ...writeErrors },
+  responses: writeResponses({ 201: jsonResponse(endpointWithSecretSchema, "The new endpoint, with its secret") }, ["parameter_missing"]),
 });
 
 export const registerCreateWebhookEndpoint: RegisterRoute = (app, deps) =>

@@ -2,16 +2,18 @@ import { createRoute } from "@hono/zod-openapi";
 import { deleteEndpoint } from "../../../domain/webhooks/endpoints.js";
 import { runInline } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, idParam, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, idParam, jsonResponse } from "../../schemas/common.js";
+import { writeResponses } from "../../schemas/responses.js";
 import { deletedEndpointSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.delete",
   method: "delete",
   path: "/v1/webhook-endpoints/{id}",
   tags: ["Webhook endpoints"],
   summary: "Delete an endpoint; pending deliveries to it are canceled",
   request: { params: idParam("we"), headers: idempotencyHeader },
-  responses: { 200: jsonResponse(deletedEndpointSchema, "The endpoint was deleted"), ...writeErrors },
+  responses: writeResponses({ 200: jsonResponse(deletedEndpointSchema, "The endpoint was deleted") }, ["resource_missing"]),
 });
 
 export const registerDeleteWebhookEndpoint: RegisterRoute = (app, deps) =>

@@ -2,16 +2,18 @@ import { createRoute } from "@hono/zod-openapi";
 import { listAttempts } from "../../../domain/webhooks/attempts.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, idParam, jsonResponse, listOf } from "../../schemas/common.js";
+import { idParam, jsonResponse, listOf } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 import { attemptSchema, attemptsQuery } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.listAttempts",
   method: "get",
   path: "/v1/webhook-endpoints/{id}/attempts",
   tags: ["Webhook endpoints"],
   summary: "The endpoint's delivery attempts log, newest first (optionally for one event)",
   request: { params: idParam("we"), query: attemptsQuery },
-  responses: { 200: jsonResponse(listOf(attemptSchema, "WebhookAttemptList"), "A page of attempts"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(listOf(attemptSchema, "WebhookAttemptList"), "A page of attempts") }, ["resource_missing"]),
 });
 
 export const registerListWebhookAttempts: RegisterRoute = (app, deps) =>

@@ -2,16 +2,18 @@ import { createRoute } from "@hono/zod-openapi";
 import { listEndpoints } from "../../../domain/webhooks/endpoints.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
+import { jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 import { endpointSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.list",
   method: "get",
   path: "/v1/webhook-endpoints",
   tags: ["Webhook endpoints"],
   summary: "List webhook endpoints, newest first",
   request: { query: listQueryOf("we") },
-  responses: { 200: jsonResponse(listOf(endpointSchema, "WebhookEndpointList"), "A page of endpoints"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(listOf(endpointSchema, "WebhookEndpointList"), "A page of endpoints") }),
 });
 
 export const registerListWebhookEndpoints: RegisterRoute = (app, deps) =>

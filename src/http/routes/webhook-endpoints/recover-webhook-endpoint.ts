@@ -5,7 +5,9 @@ import { enqueueMany } from "../../../queue/producer.js";
 import type { AppDeps, AppEnv } from "../../env.js";
 import { runInline, type IdentityOptions } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
-import { idempotencyHeader, idParam, jsonBody, jsonResponse, writeErrors } from "../../schemas/common.js";
+import { idempotencyHeader, idParam, jsonBody, jsonResponse } from "../../schemas/common.js";
+import { writeResponses } from "../../schemas/responses.js";
+import { isOutage } from "../../../ops/outages.js";
 import type { Context } from "hono";
 
 export const recoverBody = z
@@ -21,23 +23,24 @@ export const recoverBody = z
 
 export const recoverySchema = z
   .object({
-    object: z.literal("webhook_recovery"),
-    endpoint: z.string(),
-    since: z.number().int(),
-    count: z.number().int(),
-    events: z.array(z.string()),
-    deliveries: z.array(z.string()),
-    has_more: z.boolean(),
+    object: z.literal("webhook_recovery").openapi({ description: "String representing the object's type." }),
+    endpoint: z.string().openapi({ description: "The endpoint recovered.", example: "we_8Kd0s2Lq" }),
+    since: z.number().int().openapi({ description: "The `since` asked for (unix seconds).", example: 1_764_547_200 }),
+    count: z.number().int().openapi({ description: "How many events were redelivered by this call.", example: 2 }),
+    events: z.array(z.string()).openapi({ description: "The events redelivered.", example: ["evt_1xQ3", "evt_9Ka0"] }),
+    deliveries: z.array(z.string()).openapi({ description: "The new deliveries, one per event.", example: ["whd_4Fa1", "whd_7Lp2"] }),
+    has_more: z.boolean().openapi({ description: "More than 1000 events qualified: call again to recover the rest." }),
   })
   .openapi("WebhookRecovery");
 
 const route = createRoute({
+  operationId: "webhookEndpoints.recover",
   method: "post",
   path: "/v1/webhook-endpoints/{id}/recover",
   tags: ["Webhook endpoints"],
   summary: "Redeliver every event whose delivery to this endpoint failed or was canceled since a time",
   request: { params: idParam("we"), headers: idempotencyHeader, body: jsonBody(recoverBody) },
-  responses: { 200: jsonResponse(recoverySchema, "The redeliveries created (one per event, at most 1000; has_more: call again)"), ...writeErrors },
+  responses: writeResponses({ 200: jsonResponse(recoverySchema, "The redeliveries created (one per event, at most 1000; has_more: call again)") }, ["resource_missing"]),
 });
 
 /**
@@ -50,7 +53,9 @@ export async function recoverAndEnqueue(c: Context<AppEnv>, deps: AppDeps, endpo
   if (response.status === 200) {
     const { deliveries } = JSON.parse(await response.clone().text()) as { deliveries: string[] };
     const jobs = deliveries.map((deliveryId) => ({ payload: { deliveryId, endpointId }, jobId: deliveryJobId({ id: deliveryId, attempts: 0 }) }));
-    await enqueueMany(deps.queues, "deliver-webhook", jobs).catch((error: unknown) => c.var.logger.warn({ err: error }, "enqueue of recovered deliveries failed; the sweeper will re-drive"));
+    await enqueueMany(deps.queues, "deliver-webhook", jobs).catch((error: unknown) =>
+      c.var.logger[isOutage(error) ? "debug" : "warn"]({ err: error }, "enqueue of recovered deliveries failed; the sweeper will re-drive"),
+    );
   }
   return response;
 }

@@ -2,16 +2,18 @@ import { createRoute } from "@hono/zod-openapi";
 import { getEndpoint, serializeEndpoint } from "../../../domain/webhooks/endpoints.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { commonErrors, idParam, jsonResponse } from "../../schemas/common.js";
+import { idParam, jsonResponse } from "../../schemas/common.js";
+import { readResponses } from "../../schemas/responses.js";
 import { endpointSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
+  operationId: "webhookEndpoints.retrieve",
   method: "get",
   path: "/v1/webhook-endpoints/{id}",
   tags: ["Webhook endpoints"],
   summary: "Retrieve a webhook endpoint (without its secret)",
   request: { params: idParam("we") },
-  responses: { 200: jsonResponse(endpointSchema, "The endpoint"), ...commonErrors },
+  responses: readResponses({ 200: jsonResponse(endpointSchema, "The endpoint") }, ["resource_missing"]),
 });
 
 export const registerRetrieveWebhookEndpoint: RegisterRoute = (app, deps) =>

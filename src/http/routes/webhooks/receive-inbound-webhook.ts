@@ -11,7 +11,7 @@ import { sendJson } from "../../respond.js";
 import type { RateLimits } from "../../rate-limits.js";
 import type { Router } from "../../router.js";
 import { decodeUtf8, idFormat } from "../../../input-rules.js";
-import { errorSchema } from "../../schemas/common.js";
+import { responses } from "../../schemas/responses.js";
 
 const SOURCES: InboundSource[] = ["payments", "warehouse"];
 const MERCHANT_ID = idFormat("mer");
@@ -32,6 +32,7 @@ export function registerInboundWebhooks(app: Router, deps: AppDeps, limits?: Rat
     });
     // Documented by hand: the body is verified as raw bytes, so no validator may parse it first.
     app.openAPIRegistry.registerPath({
+      operationId: source === "payments" ? "inboundWebhooks.receivePayments" : "inboundWebhooks.receiveWarehouse",
       method: "post",
       path: `/webhooks/{merchant}/${source}`,
       tags: ["Inbound webhooks"],
@@ -42,13 +43,9 @@ export function registerInboundWebhooks(app: Router, deps: AppDeps, limits?: Rat
         headers: z.object({ "webhook-id": z.string(), "webhook-timestamp": z.string(), "webhook-signature": z.string() }),
         body: { required: true, content: { "application/json": { schema: inboundEnvelope } } },
       },
-      responses: {
-        200: { description: "Stored (or already stored)", content: { "application/json": { schema: receivedSchema } } },
-        400: { description: "Not a JSON object with a `type`", content: { "application/json": { schema: errorSchema } } },
-        401: { description: "Signature, timestamp or merchant not valid; nothing stored", content: { "application/json": { schema: errorSchema } } },
-        413: { description: "Body larger than 64 KiB", content: { "application/json": { schema: errorSchema } } },
-        429: { description: "More than RATE_LIMIT_INBOUND_PER_SECOND for this merchant and source; retry after Retry-After", content: { "application/json": { schema: errorSchema } } },
-      },
+      responses: responses("inbound", {
+        200: { description: "Verified and durably stored (or already stored: `duplicate: true`); processed asynchronously, once", content: { "application/json": { schema: receivedSchema } } },
+      }),
     });
   }
 }
