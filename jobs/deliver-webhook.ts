@@ -4,6 +4,7 @@ import { claimDelivery, recordAttempt, releaseLease, type ClaimedDelivery } from
 import { acquireEndpointSlot, releaseEndpointSlot } from "../src/queue/endpoint-slots.js";
 import { deliveryJobId } from "../src/domain/webhooks/relay.js";
 import type { JobPayload } from "../src/queue/catalog.js";
+import { logEnqueueFailure } from "../src/ops/outages.js";
 import { enqueue } from "../src/queue/producer.js";
 import { countAttempt } from "../src/webhooks/attempt-counts.js";
 import { sendWebhook } from "../src/webhooks/sender.js";
@@ -74,8 +75,8 @@ async function sendAndRecord(deps: WorkerDeps, job: Job, delivery: ClaimedDelive
   if (recorded.recorded && recorded.status === "pending" && recorded.nextAttemptAt) {
     const jobId = deliveryJobId({ id: delivery.id, attempts: recorded.attempts });
     const delay = Math.max(0, recorded.nextAttemptAt.getTime() - Date.now());
-    await enqueue(deps.queues, "deliver-webhook", { deliveryId: delivery.id, endpointId: delivery.endpointId }, { jobId, delay }).catch((error: unknown) =>
-      deps.logger.warn({ err: error, delivery: delivery.id }, "could not schedule the next attempt; the sweeper will"),
+    await enqueue(deps.queues, "deliver-webhook", { deliveryId: delivery.id, endpointId: delivery.endpointId }, { jobId, delay }).catch(
+      logEnqueueFailure(deps.logger, "could not schedule the next attempt; the sweeper will", { delivery: delivery.id }),
     );
   }
   return { outcome: recorded.status, attempt: recorded.attempts, status_code: result.statusCode, error: result.error };

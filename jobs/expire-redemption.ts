@@ -2,6 +2,7 @@ import type { Job } from "bullmq";
 import { expireRedemption } from "../src/domain/redemptions/expiry.js";
 import type { JobPayload } from "../src/queue/catalog.js";
 import { enqueue } from "../src/queue/producer.js";
+import { logEnqueueFailure } from "../src/ops/outages.js";
 import type { WorkerDeps } from "./deps.js";
 
 /** Auto-release of a pending discount at `expires_at` (delayed job; the sweeper is the safety net). */
@@ -23,6 +24,6 @@ export async function scheduleExpiry(deps: WorkerDeps, created: { object?: strin
     const delay = Math.max(0, (created.expires_at + 1) * 1000 - Date.now());
     await enqueue(deps.queues, "expire-redemption", { redemptionId: created.id }, { jobId: `expire_${created.id}`, delay });
   } catch (error) {
-    deps.logger.warn({ err: error, redemption: created.id }, "could not schedule expiry; the sweeper will release it");
+    logEnqueueFailure(deps.logger, "could not schedule expiry; the sweeper will release it", { redemption: created.id })(error);
   }
 }

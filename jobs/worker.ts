@@ -36,6 +36,12 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
         concurrency: key === "deliveries" ? deps.config.WEBHOOK_DELIVERY_CONCURRENCY : deps.config.WORKER_CONCURRENCY,
         // Completed/failed counts kept in Redis by BullMQ, reported fleet-wide by the web's /metrics.
         metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+        // A worker killed mid-job leaves its jobs "active" until their lock expires and a stalled-job
+        // check moves them back (BullMQ's defaults: 30 s + up to 30 s). Sweepers cannot re-drive an
+        // active job, so that is how long a kill -9 delays the work. Locks are renewed every half
+        // period while a job runs, so a short lock costs one Redis call per 5 s per running job.
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
       },
     );
     worker.on("error", (error) => deps.monitor.down("redis", error));

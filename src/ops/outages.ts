@@ -1,4 +1,5 @@
 import { DeadlineExceeded } from "../deadline.js";
+import type { Logger } from "../logger.js";
 import type { Dependency } from "./dependency-monitor.js";
 
 /**
@@ -20,3 +21,12 @@ export function outageOf(error: unknown): Dependency | "unknown" | null {
 }
 
 export const isOutage = (error: unknown) => outageOf(error) !== null;
+
+/**
+ * For a wake-up enqueued after a commit, whose loss only costs latency (a sweeper re-drives the row):
+ * a failure during an outage is the dependency monitor's to report, so it is logged at debug level;
+ * any other failure is a warning.
+ */
+export function logEnqueueFailure(logger: Logger, message: string, fields: Record<string, unknown> = {}) {
+  return (error: unknown) => logger[isOutage(error) ? "debug" : "warn"]({ err: error, ...fields }, message);
+}

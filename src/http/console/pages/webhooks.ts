@@ -1,3 +1,4 @@
+import { logEnqueueFailure } from "../../../ops/outages.js";
 import { html } from "hono/html";
 import type { Hono } from "hono";
 import { recordAction } from "../../../domain/console/sessions.js";
@@ -116,7 +117,7 @@ ${attempts.data.length === 0 ? html`<tr><td colspan="8" class="muted">No attempt
     await recordAction(deps.db, session, { action: "event.redeliver", target: event, detail: { endpoint: endpoint.id }, outcome: response.status === 200 ? "succeeded" : (body.error?.code ?? `http_${response.status}`) });
     if (response.status !== 200) return c.html(resendPage(c, endpoint.id, endpoint.url, event, newFormKey(), describeRefusal(response.status, body)), response.status as 400);
     const jobs = (body.deliveries ?? []).map((deliveryId, i) => ({ payload: { deliveryId, endpointId: body.endpoints?.[i] ?? endpoint.id }, jobId: deliveryJobId({ id: deliveryId, attempts: 0 }) }));
-    await enqueueMany(deps.queues, "deliver-webhook", jobs).catch((error: unknown) => c.var.logger.warn({ err: error }, "enqueue of redeliveries failed; the sweeper will re-drive"));
+    await enqueueMany(deps.queues, "deliver-webhook", jobs).catch(logEnqueueFailure(c.var.logger, "enqueue of redeliveries failed; the sweeper will re-drive"));
     return c.redirect(`/console/webhooks/${endpoint.id}?resent=1`, 303);
   });
 

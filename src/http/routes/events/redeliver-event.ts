@@ -1,3 +1,4 @@
+import { logEnqueueFailure } from "../../../ops/outages.js";
 import { createRoute } from "@hono/zod-openapi";
 import { createRedeliveries } from "../../../domain/webhooks/events.js";
 import { deliveryJobId } from "../../../domain/webhooks/relay.js";
@@ -32,7 +33,7 @@ export const registerRedeliverEvent: RegisterRoute = (app, deps) =>
       const { deliveries, endpoints } = JSON.parse(await response.clone().text()) as { deliveries: string[]; endpoints: string[] };
       const jobs = deliveries.map((deliveryId, i) => ({ payload: { deliveryId, endpointId: endpoints[i] }, jobId: deliveryJobId({ id: deliveryId, attempts: 0 }) }));
       await enqueueMany(deps.queues, "deliver-webhook", jobs).catch(
-        (error: unknown) => c.var.logger.warn({ err: error }, "enqueue of redeliveries failed; the sweeper will re-drive"),
+        logEnqueueFailure(c.var.logger, "enqueue of redeliveries failed; the sweeper will re-drive"),
       );
     }
     return response as never;

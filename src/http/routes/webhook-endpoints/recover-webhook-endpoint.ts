@@ -7,7 +7,7 @@ import { runInline, type IdentityOptions } from "../../idempotency.js";
 import type { RegisterRoute } from "../../router.js";
 import { idempotencyHeader, idParam, jsonBody, jsonResponse } from "../../schemas/common.js";
 import { writeResponses } from "../../schemas/responses.js";
-import { isOutage } from "../../../ops/outages.js";
+import { logEnqueueFailure } from "../../../ops/outages.js";
 import type { Context } from "hono";
 
 export const recoverBody = z
@@ -53,9 +53,7 @@ export async function recoverAndEnqueue(c: Context<AppEnv>, deps: AppDeps, endpo
   if (response.status === 200) {
     const { deliveries } = JSON.parse(await response.clone().text()) as { deliveries: string[] };
     const jobs = deliveries.map((deliveryId) => ({ payload: { deliveryId, endpointId }, jobId: deliveryJobId({ id: deliveryId, attempts: 0 }) }));
-    await enqueueMany(deps.queues, "deliver-webhook", jobs).catch((error: unknown) =>
-      c.var.logger[isOutage(error) ? "debug" : "warn"]({ err: error }, "enqueue of recovered deliveries failed; the sweeper will re-drive"),
-    );
+    await enqueueMany(deps.queues, "deliver-webhook", jobs).catch(logEnqueueFailure(c.var.logger, "enqueue of recovered deliveries failed; the sweeper will re-drive"));
   }
   return response;
 }

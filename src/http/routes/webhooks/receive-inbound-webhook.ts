@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { InboundSource } from "../../../db/tables/inbound-webhook.table.js";
 import { acceptInboundWebhook } from "../../../domain/inbound/accept.js";
 import { ApiError } from "../../../errors.js";
-import { isOutage } from "../../../ops/outages.js";
+import { logEnqueueFailure } from "../../../ops/outages.js";
 import { enqueueMany } from "../../../queue/producer.js";
 import type { Logger } from "../../../logger.js";
 import type { AppDeps, AppEnv } from "../../env.js";
@@ -85,7 +85,6 @@ export async function enqueueInboundProcessing(deps: AppDeps, logger: Logger, in
   try {
     await enqueueMany(deps.queues, "process-inbound-webhook", inboxIds.map((inboxId) => ({ payload: { inboxId }, jobId: inboxId })));
   } catch (error) {
-    // During an outage this fails for every webhook; the monitor reports the outage once.
-    logger[isOutage(error) ? "debug" : "warn"]({ err: error, inbox: inboxIds }, "enqueue failed; the inbox sweeper will process it");
+    logEnqueueFailure(logger, "enqueue failed; the inbox sweeper will process it", { inbox: inboxIds })(error);
   }
 }
