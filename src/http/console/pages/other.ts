@@ -9,6 +9,9 @@ import { asApiContext, FORM_KEY, newFormKey, type ConsoleEnv } from "../context.
 import { inboundOutcomeLabel, resultLabel } from "../labels.js";
 import { csrfField, describeRefusal, page, query, status, when } from "../layout.js";
 
+/** Rows per Activity page; older ones behind "Older" links (keyset on seq, newest first). */
+export const ACTIVITY_PAGE_SIZE = 50;
+
 export function registerOtherPages(app: Hono<ConsoleEnv>, deps: AppDeps): void {
   app.get("/inbound", async (c) => {
     const session = c.var.session;
@@ -84,7 +87,8 @@ ${rewards.data.length === 0 ? html`<tr><td colspan="6" class="muted">No rewards.
   app.get("/activity", async (c) => {
     const session = c.var.session;
     const beforeRaw = Number(c.req.query("before"));
-    const { rows, hasMore } = await listActions(deps.db, session.scope, { limit: 50, before: Number.isInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined });
+    const before = Number.isSafeInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined;
+    const { rows, hasMore } = await listActions(deps.db, session.scope, { limit: ACTIVITY_PAGE_SIZE, before });
     const last = rows[rows.length - 1];
     return c.html(
       page(
@@ -93,10 +97,10 @@ ${rewards.data.length === 0 ? html`<tr><td colspan="6" class="muted">No rewards.
 <div class="scroll"><table>
 <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Key</th><th scope="col">Details</th></tr></thead>
 <tbody data-testid="activity">${rows.map(
-          (a) => html`<tr><td>${when(a.created_at)}</td><td>${a.action}</td><td>${a.target ? html`<code>${a.target}</code>` : ""}</td><td>${status(a.outcome)}</td><td>…${a.key_last4}</td><td class="mono">${JSON.stringify(a.detail)}</td></tr>`,
+          (a) => html`<tr data-id="${a.id}"><td>${when(a.created_at)}</td><td>${a.action}</td><td>${a.target ? html`<code>${a.target}</code>` : ""}</td><td>${status(a.outcome)}</td><td>…${a.key_last4}</td><td class="mono">${JSON.stringify(a.detail)}</td></tr>`,
         )}
 ${rows.length === 0 ? html`<tr><td colspan="6" class="muted">Nothing yet.</td></tr>` : ""}</tbody></table></div>
-<p>${hasMore && last ? html`<a href="/console/activity${query({ before: last.seq })}">Older</a>` : ""}</p>`,
+<p>${before ? html`<a href="/console/activity">Newest</a>` : ""}${before && hasMore && last ? " · " : ""}${hasMore && last ? html`<a href="/console/activity${query({ before: last.seq })}">Older</a>` : ""}</p>`,
       ),
     );
   });
