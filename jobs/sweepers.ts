@@ -11,6 +11,12 @@ import { relayAndEnqueue } from "./relay-loop.js";
 const IDEMPOTENCY_RETENTION_HOURS = 48;
 /** Events are kept at least 30 days (spec §6); we keep them 35, with their deliveries and attempts. */
 const EVENT_RETENTION_DAYS = 35;
+/**
+ * The console's action log (who did what, with which key) is kept 400 days: a year and a month, so a
+ * yearly review still finds last year's same month. Sessions go as soon as they expire (8 h after
+ * sign-in): an expired row can no longer sign anyone in, and it holds the key's hash.
+ */
+export const CONSOLE_ACTION_RETENTION_DAYS = 400;
 
 export type Sweep = (deps: WorkerDeps) => Promise<number>;
 
@@ -87,6 +93,24 @@ export const SWEEPS: Record<string, Sweep> = {
         SELECT id FROM idempotency_keys
         WHERE status IN ('completed', 'failed') AND created_at < now() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS})
         LIMIT 1000)`.execute(deps.db);
+    return Number(result.numAffectedRows ?? 0);
+  },
+
+  /** Console sessions past `expires_at` (sign-out deletes its own row; a closed laptop never signs out). */
+  async expiredConsoleSessions(deps) {
+    const result = await sql`
+      DELETE FROM console_sessions WHERE id IN (
+        SELECT id FROM console_sessions WHERE expires_at <= now()
+        ORDER BY expires_at LIMIT 1000)`.execute(deps.db);
+    return Number(result.numAffectedRows ?? 0);
+  },
+
+  /** The console's action log past its retention, oldest first. */
+  async expiredConsoleActions(deps) {
+    const result = await sql`
+      DELETE FROM console_actions WHERE id IN (
+        SELECT id FROM console_actions WHERE created_at < now() - make_interval(days => ${CONSOLE_ACTION_RETENTION_DAYS})
+        ORDER BY created_at LIMIT 1000)`.execute(deps.db);
     return Number(result.numAffectedRows ?? 0);
   },
 };

@@ -7,6 +7,7 @@ import * as addRetentionAndListIndexes from "./2026_12_01_000100_add_retention_a
 import * as addRequestDeadlinesAndAttempts from "./2026_12_01_000200_add_request_deadlines_and_attempts.js";
 import * as addApiKeyLifecycle from "./2026_12_01_000300_add_api_key_lifecycle.js";
 import * as createConsoleSessions from "./2026_12_01_000400_create_console_sessions.js";
+import * as addConsoleRetentionIndex from "./2026_12_01_000500_add_console_retention_index.js";
 
 /**
  * Every migration, by name (applied in name order). A static list rather than a folder scan, so the
@@ -21,4 +22,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_01_000200_add_request_deadlines_and_attempts": addRequestDeadlinesAndAttempts,
   "2026_12_01_000300_add_api_key_lifecycle": addApiKeyLifecycle,
   "2026_12_01_000400_create_console_sessions": createConsoleSessions,
+  "2026_12_01_000500_add_console_retention_index": addConsoleRetentionIndex,
 };

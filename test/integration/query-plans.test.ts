@@ -180,6 +180,8 @@ const SWEEP_INDEXES: Record<string, string[]> = {
   // webhook_deliveries_by_event, as the planner likes; the deletes it cascades to are checked below.
   expiredEvents: ["events_retention", "events_pkey"],
   expiredIdempotencyKeys: ["idempotency_keys_expiry", "idempotency_keys_pkey"],
+  expiredConsoleSessions: ["console_sessions_expiry", "console_sessions_pkey"],
+  expiredConsoleActions: ["console_actions_retention", "console_actions_pkey"],
 };
 
 /** Queues that accept and drop every job (only the sweeps' SQL is under test), on a connection that is up. */
@@ -206,7 +208,7 @@ describe("sweepers", () => {
  * in the form below (ri_triggers.c). Every foreign key into a table we delete from is found in the
  * catalog, so a new one is checked too.
  */
-const DELETED_FROM = ["events", "webhook_deliveries", "webhook_attempts", "idempotency_keys"];
+const DELETED_FROM = ["events", "webhook_deliveries", "webhook_attempts", "idempotency_keys", "console_sessions", "console_actions"];
 
 describe("what deleting cascades through", () => {
   test("every foreign key into a table the sweeps delete from is served by an index", async () => {

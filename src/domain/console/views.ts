@@ -15,6 +15,8 @@ export interface TimelineEntry {
   detail: string;
   /** Outbound deliveries of an event, each with its attempts. */
   deliveries?: DeliveryView[];
+  /** An inbound webhook: its id and what it did to this redemption (its results' outcomes, or the row's). */
+  inbound?: { webhookId: string; outcomes: string[] };
 }
 
 export interface DeliveryView {
@@ -104,6 +106,7 @@ export async function redemptionTimeline(db: Db, scope: Scope, redemptionId: str
       kind: "inbound",
       title: `${row.source} webhook ${row.event_type}`,
       detail: `${row.webhook_id}: ${mine.map((result) => result.outcome).join(", ") || row.outcome || "not processed yet"}`,
+      inbound: { webhookId: row.webhook_id, outcomes: mine.length ? mine.map((result) => result.outcome) : [row.outcome ?? "processing"] },
     });
   }
   for (const row of ledger) {

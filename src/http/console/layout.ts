@@ -22,6 +22,7 @@ th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e1e4e8;vertic
 th{background:#eef0f3}
 .scroll{overflow-x:auto}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em;word-break:break-all}
+code.word{word-break:normal}
 form.inline{display:inline}
 label{display:block;margin:.5rem 0 .2rem;font-weight:600}
 input,select{font:inherit;padding:.35rem .5rem;border:1px solid #8a929b;border-radius:.3rem;max-width:100%}

@@ -6,7 +6,11 @@ import { getReward, listRewards, serializeReward, updateReward } from "../../../
 import type { AppDeps } from "../../env.js";
 import { runInline } from "../../idempotency.js";
 import { asApiContext, FORM_KEY, newFormKey, type ConsoleEnv } from "../context.js";
+import { inboundOutcomeLabel, resultLabel } from "../labels.js";
 import { csrfField, describeRefusal, page, query, status, when } from "../layout.js";
+
+/** Rows per Activity page; older ones behind "Older" links (keyset on seq, newest first). */
+export const ACTIVITY_PAGE_SIZE = 50;
 
 export function registerOtherPages(app: Hono<ConsoleEnv>, deps: AppDeps): void {
   app.get("/inbound", async (c) => {
@@ -23,10 +27,10 @@ export function registerOtherPages(app: Hono<ConsoleEnv>, deps: AppDeps): void {
 <form method="get" action="/console/inbound" class="filters"><div><label for="source">Source</label><select id="source" name="source"><option value="">both</option>${["payments", "warehouse"].map((s) => html`<option value="${s}"${s === source ? html` selected` : ""}>${s}</option>`)}</select></div><button type="submit">Filter</button></form>
 <div class="scroll"><table>
 <thead><tr><th scope="col">Received</th><th scope="col">Source</th><th scope="col">Type</th><th scope="col">Webhook id</th><th scope="col">Outcome</th><th scope="col">Redemptions</th></tr></thead>
-<tbody>${rows.map(
-          (row) => html`<tr><td>${when(row.received_at)}</td><td>${row.source}</td><td><code>${row.event_type}</code></td><td><code>${row.webhook_id}</code></td>
-<td>${row.failed_at ? html`<span class="st bad">dead-lettered</span> ${row.last_error ?? ""}` : row.outcome === null ? html`<span class="muted">processing (${row.attempts} failed runs)</span>` : status(row.outcome)}</td>
-<td>${(row.results ?? []).map((r) => html`<div>${r.redemption ? html`<a href="/console/redemptions/${r.redemption}"><code>${r.redemption}</code></a>` : html`<code>${r.ref}</code>`}: ${status(r.outcome)}</div>`)}</td></tr>`,
+<tbody data-testid="inbound">${rows.map(
+          (row) => html`<tr data-webhook-id="${row.webhook_id}"><td>${when(row.received_at)}</td><td>${row.source}</td><td><code class="word">${row.event_type}</code></td><td><code>${row.webhook_id}</code></td>
+<td>${inboundOutcomeLabel(row)}</td>
+<td>${(row.results ?? []).map((r) => html`<div>${r.redemption ? html`<a href="/console/redemptions/${r.redemption}"><code>${r.redemption}</code></a>` : html`<code>${r.ref}</code>`}: ${resultLabel(r.outcome)}</div>`)}</td></tr>`,
         )}
 ${rows.length === 0 ? html`<tr><td colspan="6" class="muted">No inbound webhooks.</td></tr>` : ""}</tbody></table></div>
 <p>${hasMore && last ? html`<a href="/console/inbound${query({ source, before: last.received_at.getTime() })}">Older</a>` : ""}</p>`,
@@ -83,7 +87,8 @@ ${rewards.data.length === 0 ? html`<tr><td colspan="6" class="muted">No rewards.
   app.get("/activity", async (c) => {
     const session = c.var.session;
     const beforeRaw = Number(c.req.query("before"));
-    const { rows, hasMore } = await listActions(deps.db, session.scope, { limit: 50, before: Number.isInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined });
+    const before = Number.isSafeInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined;
+    const { rows, hasMore } = await listActions(deps.db, session.scope, { limit: ACTIVITY_PAGE_SIZE, before });
     const last = rows[rows.length - 1];
     return c.html(
       page(
@@ -92,10 +97,10 @@ ${rewards.data.length === 0 ? html`<tr><td colspan="6" class="muted">No rewards.
 <div class="scroll"><table>
 <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Key</th><th scope="col">Details</th></tr></thead>
 <tbody data-testid="activity">${rows.map(
-          (a) => html`<tr><td>${when(a.created_at)}</td><td>${a.action}</td><td>${a.target ? html`<code>${a.target}</code>` : ""}</td><td>${status(a.outcome)}</td><td>…${a.key_last4}</td><td class="mono">${JSON.stringify(a.detail)}</td></tr>`,
+          (a) => html`<tr data-id="${a.id}"><td>${when(a.created_at)}</td><td>${a.action}</td><td>${a.target ? html`<code>${a.target}</code>` : ""}</td><td>${status(a.outcome)}</td><td>…${a.key_last4}</td><td class="mono">${JSON.stringify(a.detail)}</td></tr>`,
         )}
 ${rows.length === 0 ? html`<tr><td colspan="6" class="muted">Nothing yet.</td></tr>` : ""}</tbody></table></div>
-<p>${hasMore && last ? html`<a href="/console/activity${query({ before: last.seq })}">Older</a>` : ""}</p>`,
+<p>${before ? html`<a href="/console/activity">Newest</a>` : ""}${before && hasMore && last ? " · " : ""}${hasMore && last ? html`<a href="/console/activity${query({ before: last.seq })}">Older</a>` : ""}</p>`,
       ),
     );
   });

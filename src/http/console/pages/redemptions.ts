@@ -11,6 +11,7 @@ import type { AppDeps } from "../../env.js";
 import { runInWorker } from "../../idempotency.js";
 import { fulfillRedemptionBody, reverseRedemptionBody } from "../../schemas/redemptions.js";
 import { asApiContext, FORM_KEY, newFormKey, type ConsoleContext, type ConsoleEnv } from "../context.js";
+import { resultLabel } from "../labels.js";
 import { csrfField, describeRefusal, fromUnix, page, query, status, when, type Html } from "../layout.js";
 
 const STATUSES = ["pending", "fulfillment_pending", "applied", "fulfilled", "released", "reversed"] as const;
@@ -167,7 +168,9 @@ function artifact(r: RedemptionObject): Html {
 function timelineList(entries: TimelineEntry[]): Html {
   if (entries.length === 0) return html`<p class="muted">Nothing yet.</p>`;
   return html`<ol class="timeline" data-testid="timeline">${entries.map(
-    (entry) => html`<li><div>${when(entry.at)} · <strong>${entry.title}</strong> <span class="muted">${entry.kind}</span></div><div class="mono muted">${entry.detail}</div>
+    (entry) => html`<li${entry.inbound ? html` data-webhook-id="${entry.inbound.webhookId}"` : ""}><div>${when(entry.at)} · <strong>${entry.title}</strong> <span class="muted">${entry.kind}</span></div>${entry.inbound
+      ? html`<div><a href="/console/inbound"><code>${entry.inbound.webhookId}</code></a>: ${entry.inbound.outcomes.map((outcome, i) => html`${i ? ", " : ""}${resultLabel(outcome)}`)}</div>`
+      : html`<div class="mono muted">${entry.detail}</div>`}
 ${entry.deliveries && entry.deliveries.length > 0
   ? html`<div class="scroll"><table><caption class="muted" style="text-align:left">Outbound deliveries</caption>
 <thead><tr><th scope="col">Endpoint</th><th scope="col">Delivery</th><th scope="col">Attempts (status, duration, error)</th></tr></thead>
