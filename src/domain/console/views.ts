@@ -184,15 +184,24 @@ export async function endpointHealth(db: Db, endpoint: EndpointRow, now = new Da
   };
 }
 
-/** Recent inbound webhooks (payments and warehouse) of the merchant in this mode, newest first. */
-export async function recentInbound(db: Db, scope: Scope, params: { limit: number; source?: "payments" | "warehouse" | undefined; before?: Date | undefined }) {
+/**
+ * Recent inbound webhooks (payments and warehouse) of the merchant in this mode, newest first; `before`
+ * is the last row of the previous page (keyset on received_at, id: rows stored in one transaction share
+ * their received_at, and a time cursor would skip them at a page boundary).
+ */
+export async function recentInbound(db: Db, scope: Scope, params: { limit: number; source?: "payments" | "warehouse" | undefined; before?: string | undefined }) {
   let query = db
     .selectFrom("inbound_webhooks")
     .select(["id", "source", "event_type", "webhook_id", "outcome", "results", "received_at", "processed_at", "attempts", "last_error", "failed_at"])
     .where("merchant_id", "=", scope.merchantId)
     .where("livemode", "=", scope.livemode);
   if (params.source) query = query.where("source", "=", params.source);
-  if (params.before) query = query.where("received_at", "<", params.before);
-  const rows = await query.orderBy("received_at", "desc").limit(params.limit + 1).execute();
+  const before = params.before;
+  if (before) {
+    query = query.where(({ eb, refTuple, selectFrom }) =>
+      eb(refTuple("received_at", "id"), "<", selectFrom("inbound_webhooks as cursor").select(["cursor.received_at", "cursor.id"]).where("cursor.id", "=", before).where("cursor.merchant_id", "=", scope.merchantId).$asTuple("received_at", "id")),
+    );
+  }
+  const rows = await query.orderBy("received_at", "desc").orderBy("id", "desc").limit(params.limit + 1).execute();
   return { rows: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
 }

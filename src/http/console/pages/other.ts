@@ -16,8 +16,7 @@ export function registerOtherPages(app: Hono<ConsoleEnv>, deps: AppDeps): void {
   app.get("/inbound", async (c) => {
     const session = c.var.session;
     const source = c.req.query("source") === "payments" || c.req.query("source") === "warehouse" ? (c.req.query("source") as "payments" | "warehouse") : undefined;
-    const beforeMs = Number(c.req.query("before"));
-    const before = Number.isFinite(beforeMs) && beforeMs > 0 ? new Date(beforeMs) : undefined;
+    const before = /^inbox_[A-Za-z0-9]{1,40}$/.test(c.req.query("before") ?? "") ? c.req.query("before") : undefined;
     const { rows, hasMore } = await recentInbound(deps.db, session.scope, { limit: 50, source, before });
     const last = rows[rows.length - 1];
     return c.html(
@@ -33,7 +32,7 @@ export function registerOtherPages(app: Hono<ConsoleEnv>, deps: AppDeps): void {
 <td>${(row.results ?? []).map((r) => html`<div>${r.redemption ? html`<a href="/console/redemptions/${r.redemption}"><code>${r.redemption}</code></a>` : html`<code>${r.ref}</code>`}: ${resultLabel(r.outcome)}</div>`)}</td></tr>`,
         )}
 ${rows.length === 0 ? html`<tr><td colspan="6" class="muted">No inbound webhooks.</td></tr>` : ""}</tbody></table></div>
-<p>${hasMore && last ? html`<a href="/console/inbound${query({ source, before: last.received_at.getTime() })}">Older</a>` : ""}</p>`,
+<p>${hasMore && last ? html`<a href="/console/inbound${query({ source, before: last.id })}">Older</a>` : ""}</p>`,
       ),
     );
   });
