@@ -48,7 +48,7 @@ const TEST_PAYMENT_EXAMPLE = {
 
 export const testPaymentSchema = z
   .object({
-    id: d(z.string(), "Unique id, `pay_` and 24 base62 characters; the `id` of the payment events sent for it.", TEST_PAYMENT_EXAMPLE.id),
+    id: d(z.string(), "Unique id, `pay_` and 24 base62 characters; the `data.object.id` of the `payment.*` events the sandbox sends for it.", TEST_PAYMENT_EXAMPLE.id),
     object: d(z.literal("payment"), "Always `payment`.", "payment"),
     amount: d(z.number().int(), "The order total before discounts, in minor units.", 2999),
     amount_discount: d(z.number().int(), "What the discounts took off in total, in minor units; never more than `amount`.", 500),

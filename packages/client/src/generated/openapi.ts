@@ -2490,7 +2490,7 @@ export interface components {
          */
         TestPayment: {
             /**
-             * @description Unique id, `pay_` and 24 base62 characters; the `id` of the payment events sent for it.
+             * @description Unique id, `pay_` and 24 base62 characters; the `data.object.id` of the `payment.*` events the sandbox sends for it.
              * @example pay_4Fa1Lp2kT9wQ1mZx2bN9cV5r
              */
             id: string;
