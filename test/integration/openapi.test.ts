@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { createApp } from "../../src/http/app.js";
 import { documentOnlyDeps, formatDocument } from "../../src/http/openapi/document.js";
+import { undocumented } from "../helpers/openapi-coverage.js";
 
 /**
  * openapi.json at the repository root is the document `GET /openapi.json` serves, committed so that SDK
@@ -40,5 +41,41 @@ describe("openapi.json", () => {
     const problems = report.problems.map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`);
     expect(problems).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  });
+});
+
+describe("openapi.json describes everything", () => {
+  test("every component schema, property and operation parameter has a description and an example", () => {
+    const doc = JSON.parse(readFileSync(COMMITTED, "utf8")) as Parameters<typeof undocumented>[0];
+    expect(undocumented(doc)).toEqual([]);
+  });
+
+  test("the check sees what it should", () => {
+    const doc = {
+      paths: { "/x/{id}": { get: { parameters: [{ name: "id", in: "path", schema: { type: "string" } }] } } },
+      components: {
+        schemas: {
+          A: {
+            type: "object",
+            description: "A.",
+            example: {},
+            properties: {
+              ref: { $ref: "#/components/schemas/B" },
+              list: { type: "array", description: "L.", example: [], items: { type: "object", properties: { deep: { type: "string", example: "x" } } } },
+              maybe: { description: "M.", example: null, anyOf: [{ type: "object", properties: { inner: { type: "string", description: "I." } } }, { type: "null" }] },
+            },
+          },
+          B: { type: "object", properties: {} },
+        },
+      },
+    };
+    expect(undocumented(doc as never)).toEqual([
+      "A.list[].deep: no description",
+      "A.maybe.anyOf[0].inner: no example",
+      "#/components/schemas/B: no description",
+      "#/components/schemas/B: no example",
+      "GET /x/{id} path id: no description",
+      "GET /x/{id} path id: no example",
+    ]);
   });
 });

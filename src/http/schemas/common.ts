@@ -4,6 +4,10 @@ import { idFormat } from "../../input-rules.js";
 
 type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
 
+/** Documents a schema: what it means, and an example value. Metadata only: validation is unchanged. */
+export const d = <T extends z.ZodType>(schema: T, description: string, example?: unknown) =>
+  schema.openapi(example === undefined ? { description } : { description, example });
+
 export const metadataSchema = z
   .record(z.string().min(1).max(40), z.string().max(500))
   .refine((value) => Object.keys(value).length <= 50, "at most 50 keys")
@@ -15,21 +19,24 @@ export const idParam = (prefix: IdPrefix) =>
     id: z
       .string()
       .regex(idFormat(prefix), `a ${prefix}_ id`)
-      .openapi({ param: { name: "id", in: "path" }, example: `${prefix}_8sd2k1` }),
+      .openapi({
+        param: { name: "id", in: "path", description: `The object's id (\`${prefix}_…\`). One that is malformed, of another kind, or not this merchant's in this mode is \`404 resource_missing\`.` },
+        example: `${prefix}_8sd2k1`,
+      }),
   });
 
 /** A query parameter naming an object: one not in its kind's format is `400 parameter_invalid`, before any query. */
-export const queryId = (prefix: IdPrefix, name: string) =>
+export const queryId = (prefix: IdPrefix, name: string, description: string) =>
   z
     .string()
     .regex(idFormat(prefix), `must be a ${prefix}_ id`)
     .optional()
-    .openapi({ param: { name, in: "query" }, example: `${prefix}_8sd2k1` });
+    .openapi({ param: { name, in: "query", description }, example: `${prefix}_8sd2k1` });
 
 /** The request body of an action that takes no parameters: `{}` or none; any parameter is unknown (400). */
 export const noParameters = {
   required: false,
-  content: { "application/json": { schema: z.strictObject({}).openapi("NoParameters") } },
+  content: { "application/json": { schema: z.strictObject({}).openapi("NoParameters", { description: "This action takes no parameters: send `{}` or no body. Any parameter is `400 parameter_invalid`.", example: {} }) } },
 };
 
 export const objectId = (prefix: string) => z.string().min(1).max(64).openapi({ example: `${prefix}_8sd2k1` });
@@ -37,20 +44,44 @@ export const objectId = (prefix: string) => z.string().min(1).max(64).openapi({ 
 /** Query parameters of a list of objects with ids of `prefix`: the cursors are ids of that kind. */
 export const listQueryOf = (prefix: IdPrefix) =>
   z.object({
-    limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ param: { name: "limit", in: "query" } }),
-    starting_after: queryId(prefix, "starting_after"),
-    ending_before: queryId(prefix, "ending_before"),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(25)
+      .openapi({ param: { name: "limit", in: "query", description: "How many objects to return, 1–100 (default 25)." }, example: 25 }),
+    starting_after: queryId(
+      prefix,
+      "starting_after",
+      `A cursor, the id of an object of this list (\`${prefix}_…\`): the page after it (older objects). Pass \`next_cursor\` here to page on. Not with \`ending_before\`; an unknown id is \`400 parameter_invalid\`.`,
+    ),
+    ending_before: queryId(
+      prefix,
+      "ending_before",
+      `A cursor, the id of an object of this list (\`${prefix}_…\`): the page before it (newer objects). Pass \`next_cursor\` here to keep going. Not with \`starting_after\`; an unknown id is \`400 parameter_invalid\`.`,
+    ),
   });
 
-export const listOf = <T extends z.ZodType>(item: T, name: string) =>
+/** A page of a list (docs/api.md §1.6): `what` names the objects ("redemptions"), `example` is one of them. */
+export const listOf = <T extends z.ZodType>(item: T, name: string, what: string, example: Record<string, unknown>) =>
   z
     .object({
-      object: z.literal("list"),
-      data: z.array(item),
-      has_more: z.boolean(),
-      next_cursor: z.string().nullable(),
+      object: z.literal("list").openapi({ description: "Always `list`.", example: "list" }),
+      data: z.array(item).openapi({ description: `The ${what} of this page, newest first; empty when there are none.`, example: [example] }),
+      has_more: z.boolean().openapi({ description: "`true` when there are more objects in the direction of the cursor used (older, or newer with `ending_before`).", example: true }),
+      next_cursor: z
+        .string()
+        .nullable()
+        .openapi({
+          description: "The id to pass in the same cursor parameter (`starting_after`, or `ending_before` if that was used) to get the next page; `null` when `has_more` is false.",
+          example: typeof example.id === "string" ? example.id : null,
+        }),
     })
-    .openapi(name);
+    .openapi(name, {
+      description: `A page of ${what}, newest first (docs/api.md §1.6).`,
+      example: { object: "list", data: [example], has_more: true, next_cursor: typeof example.id === "string" ? example.id : null },
+    });
 
 export const errorSchema = z
   .object({

@@ -1,10 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { metadataSchema, objectId } from "./common.js";
+import { d, metadataSchema, objectId } from "./common.js";
 
 export const redemptionStatuses = ["pending", "fulfillment_pending", "applied", "fulfilled", "released", "reversed"] as const;
-
-const d = <T extends z.ZodType>(schema: T, description: string, example?: unknown) =>
-  schema.openapi(example === undefined ? { description } : { description, example });
 
 const SHIPPING_EXAMPLE = { name: "Ada Lovelace", line1: "12 Analytical Row", city: "London", postal_code: "N1 9GU", country: "GB" };
 

@@ -543,16 +543,107 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /**
+         * @description A change of a redemption, as delivered to webhook endpoints; kept at least 30 days.
+         * @example {
+         *       "id": "evt_3kT9wQ1mZx8bN2cV5rY7pL0d",
+         *       "object": "event",
+         *       "type": "loyalty.redemption.created",
+         *       "data": {
+         *         "object": {
+         *           "id": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+         *           "object": "redemption",
+         *           "account": "loy_8sd2k1",
+         *           "reward": "rwd_8sd2k1",
+         *           "quantity": 1,
+         *           "points": 500,
+         *           "status": "pending",
+         *           "discount": {
+         *             "amount": 500,
+         *             "currency": "EUR",
+         *             "code": "VINR-6T6DJ4BK"
+         *           },
+         *           "credit": null,
+         *           "fulfillment": null,
+         *           "payment": null,
+         *           "points_transaction": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+         *           "reversal": null,
+         *           "expires_at": 1767227400,
+         *           "version": 1,
+         *           "metadata": {
+         *             "cart": "9f31"
+         *           },
+         *           "livemode": false,
+         *           "created": 1767225600,
+         *           "updated": 1767225600
+         *         }
+         *       },
+         *       "livemode": false,
+         *       "created": 1767225600
+         *     }
+         */
         Event: {
+            /**
+             * @description Unique id, `evt_` and 24 base62 characters; the `webhook-id` of every delivery of it (deduplicate on it).
+             * @example evt_3kT9wQ1mZx8bN2cV5rY7pL0d
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Always `event`.
+             * @example event
+             * @enum {string}
+             */
             object: "event";
-            /** @enum {string} */
+            /**
+             * @description What happened (docs/api.md §6.2).
+             * @example loyalty.redemption.created
+             * @enum {string}
+             */
             type: "loyalty.redemption.created" | "loyalty.redemption.applied" | "loyalty.redemption.released" | "loyalty.redemption.reversed" | "loyalty.redemption.fulfilled" | "loyalty.redemption.settlement_conflict";
+            /**
+             * @description The redemption, as it was at the version this event records; order a redemption's events by `data.object.version`.
+             * @example {
+             *       "object": {
+             *         "id": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+             *         "object": "redemption",
+             *         "account": "loy_8sd2k1",
+             *         "reward": "rwd_8sd2k1",
+             *         "quantity": 1,
+             *         "points": 500,
+             *         "status": "pending",
+             *         "discount": {
+             *           "amount": 500,
+             *           "currency": "EUR",
+             *           "code": "VINR-6T6DJ4BK"
+             *         },
+             *         "credit": null,
+             *         "fulfillment": null,
+             *         "payment": null,
+             *         "points_transaction": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+             *         "reversal": null,
+             *         "expires_at": 1767227400,
+             *         "version": 1,
+             *         "metadata": {
+             *           "cart": "9f31"
+             *         },
+             *         "livemode": false,
+             *         "created": 1767225600,
+             *         "updated": 1767225600
+             *       }
+             *     }
+             */
             data: {
                 object: components["schemas"]["Redemption"];
             };
+            /**
+             * @description `true` in live mode, `false` in test mode.
+             * @example false
+             */
             livemode: boolean;
+            /**
+             * @description Unix seconds when it was written.
+             * @example 1767225600
+             */
             created: number;
         };
         /**
@@ -816,161 +907,763 @@ export interface components {
         Metadata: {
             [key: string]: string;
         };
+        /**
+         * @description The acknowledgement of an inbound webhook.
+         * @example {
+         *       "received": true,
+         *       "duplicate": false
+         *     }
+         */
         InboundReceived: {
-            /** @enum {boolean} */
+            /**
+             * @description Always `true`: the event is durably stored and will be processed once, asynchronously.
+             * @example true
+             * @enum {boolean}
+             */
             received: true;
+            /**
+             * @description `true` when this `webhook-id` was already stored (processed once, not again).
+             * @example false
+             */
             duplicate: boolean;
         };
+        /**
+         * @description A signed event from the merchant's payment provider or warehouse (docs/api.md §5): a JSON object with a string `type`; verified over the exact bytes received.
+         * @example {
+         *       "id": "evt_1Nq2Lm",
+         *       "type": "payment.completed",
+         *       "created": 1767225700,
+         *       "livemode": false,
+         *       "data": {
+         *         "object": {
+         *           "id": "pay_4Fa1Lp",
+         *           "status": "completed",
+         *           "amount": 2999,
+         *           "currency": "EUR",
+         *           "discounts": [
+         *             {
+         *               "code": "VINR-6T6DJ4BK"
+         *             }
+         *           ]
+         *         }
+         *       }
+         *     }
+         */
         InboundEvent: {
+            /**
+             * @description The provider's id for the event.
+             * @example evt_1Nq2Lm
+             */
             id: string;
+            /**
+             * @description What happened. Payments: `payment.created`, `payment.processing`, `payment.requires_authentication` (link), `payment.completed`/`payment.succeeded` (apply), `payment.canceled`/`payment.cancelled`, `payment.failed`, `payment.expired` (release). Warehouse: `shipment.shipped`, `shipment.returned`, `shipment.canceled`/`shipment.cancelled`. Other types are stored and ignored.
+             * @example payment.completed
+             */
             type: string;
+            /**
+             * @description Unix seconds when the provider created the event.
+             * @example 1767225700
+             */
             created: number;
+            /**
+             * @description The mode of the redemptions the event may touch; absent means test mode.
+             * @example false
+             */
             livemode: boolean;
+            /**
+             * @description What the event is about.
+             * @example {
+             *       "object": {
+             *         "id": "pay_4Fa1Lp",
+             *         "status": "completed",
+             *         "amount": 2999,
+             *         "currency": "EUR",
+             *         "discounts": [
+             *           {
+             *             "code": "VINR-6T6DJ4BK"
+             *           }
+             *         ]
+             *       }
+             *     }
+             */
             data: {
+                /**
+                 * @description The provider's object. A payment: `{id: "pay_…", status, amount, currency, discounts: [{redemption: "rdm_…"} | {code: "VINR-…"}], …}`. A shipment: `{redemption: "rdm_…", tracking?, carrier?, shipped_at?, …}`.
+                 * @example {
+                 *       "id": "pay_4Fa1Lp",
+                 *       "status": "completed",
+                 *       "amount": 2999,
+                 *       "currency": "EUR",
+                 *       "discounts": [
+                 *         {
+                 *           "code": "VINR-6T6DJ4BK"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 object: {
                     [key: string]: unknown;
                 };
             };
         };
+        /**
+         * @description One member's points: the balance to spend, lifetime points, and whether the account is still open.
+         * @example {
+         *       "id": "loy_8sd2k1",
+         *       "object": "loyalty_account",
+         *       "customer": "cus_1",
+         *       "status": "active",
+         *       "balance": 1500,
+         *       "lifetime_points": 2000,
+         *       "metadata": {},
+         *       "livemode": false,
+         *       "created": 1767225600
+         *     }
+         */
         LoyaltyAccount: {
+            /**
+             * @description Unique id, `loy_` and 24 base62 characters.
+             * @example loy_8sd2k1
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Always `loyalty_account`.
+             * @example loyalty_account
+             * @enum {string}
+             */
             object: "loyalty_account";
+            /**
+             * @description Your own identifier for the member, as given at creation (several accounts may share one); `null` if none was given.
+             * @example cus_1
+             */
             customer: string | null;
-            /** @enum {string} */
+            /**
+             * @description `active`, or `closed` (final): a closed account can neither earn nor spend, but points owed back by a release or reversal are still credited.
+             * @example active
+             * @enum {string}
+             */
             status: "active" | "closed";
+            /**
+             * @description Points available to spend: always the sum of the account's ledger `amount`s, never below 0, at most 9,007,199,254,740,990.
+             * @example 1500
+             */
             balance: number;
+            /**
+             * @description Points ever awarded by `earn` transactions (never lowered by spending or deductions), at most 9,007,199,254,740,990.
+             * @example 2000
+             */
             lifetime_points: number;
             metadata: components["schemas"]["Metadata"];
+            /**
+             * @description `true` in live mode, `false` in test mode.
+             * @example false
+             */
             livemode: boolean;
+            /**
+             * @description Unix seconds when it was created.
+             * @example 1767225600
+             */
             created: number;
         };
+        /**
+         * @description Open an account: it starts `active` with a balance of 0.
+         * @example {
+         *       "customer": "cus_1",
+         *       "metadata": {
+         *         "tier": "gold"
+         *       }
+         *     }
+         */
         CreateLoyaltyAccount: {
+            /**
+             * @description Your own identifier for the member (1–255 characters); not unique, and matched exactly by the list's `customer` filter.
+             * @example cus_1
+             */
             customer?: string;
             metadata?: components["schemas"]["Metadata"];
         };
+        /**
+         * @description A page of loyalty accounts, newest first (docs/api.md §1.6).
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "loy_8sd2k1",
+         *           "object": "loyalty_account",
+         *           "customer": "cus_1",
+         *           "status": "active",
+         *           "balance": 1500,
+         *           "lifetime_points": 2000,
+         *           "metadata": {},
+         *           "livemode": false,
+         *           "created": 1767225600
+         *         }
+         *       ],
+         *       "has_more": true,
+         *       "next_cursor": "loy_8sd2k1"
+         *     }
+         */
         LoyaltyAccountList: {
-            /** @enum {string} */
+            /**
+             * @description Always `list`.
+             * @example list
+             * @enum {string}
+             */
             object: "list";
+            /**
+             * @description The loyalty accounts of this page, newest first; empty when there are none.
+             * @example [
+             *       {
+             *         "id": "loy_8sd2k1",
+             *         "object": "loyalty_account",
+             *         "customer": "cus_1",
+             *         "status": "active",
+             *         "balance": 1500,
+             *         "lifetime_points": 2000,
+             *         "metadata": {},
+             *         "livemode": false,
+             *         "created": 1767225600
+             *       }
+             *     ]
+             */
             data: components["schemas"]["LoyaltyAccount"][];
+            /**
+             * @description `true` when there are more objects in the direction of the cursor used (older, or newer with `ending_before`).
+             * @example true
+             */
             has_more: boolean;
+            /**
+             * @description The id to pass in the same cursor parameter (`starting_after`, or `ending_before` if that was used) to get the next page; `null` when `has_more` is false.
+             * @example loy_8sd2k1
+             */
             next_cursor: string | null;
         };
+        /**
+         * @description This action takes no parameters: send `{}` or no body. Any parameter is `400 parameter_invalid`.
+         * @example {}
+         */
         NoParameters: Record<string, never>;
+        /**
+         * @description One immutable row of the points ledger: an award, a deduction, or a redemption's debit or credit back.
+         * @example {
+         *       "id": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+         *       "object": "points_transaction",
+         *       "account": "loy_8sd2k1",
+         *       "type": "redemption",
+         *       "amount": -500,
+         *       "balance_after": 1500,
+         *       "reason": "redemption of rwd_8sd2k1",
+         *       "redemption": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+         *       "metadata": {},
+         *       "livemode": false,
+         *       "created": 1767225600
+         *     }
+         */
         PointsTransaction: {
+            /**
+             * @description Unique id, `ptx_` and 24 base62 characters.
+             * @example ptx_2bN9cV5rY7pL0d3kT9wQ1mZx
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Always `points_transaction`.
+             * @example points_transaction
+             * @enum {string}
+             */
             object: "points_transaction";
+            /**
+             * @description The loyalty account (`loy_…`) whose balance this row changed.
+             * @example loy_8sd2k1
+             */
             account: string;
-            /** @enum {string} */
+            /**
+             * @description `earn` (a positive award, also raises `lifetime_points`), `adjustment` (a deduction), `redemption` (the debit of a redemption), `release` or `reversal` (a redemption's points credited back).
+             * @example redemption
+             * @enum {string}
+             */
             type: "earn" | "adjustment" | "redemption" | "release" | "reversal";
+            /**
+             * @description Points added (positive) or removed (negative); never 0.
+             * @example -500
+             */
             amount: number;
+            /**
+             * @description The account's balance right after this row: the running sum of `amount`.
+             * @example 1500
+             */
             balance_after: number;
+            /**
+             * @description Why: the `reason` given for an award or deduction; `redemption of rwd_…` on a redemption's debit; on a `release`, `requested`, `expired`, `payment_canceled`, `payment_failed` or `payment_expired`; on a `reversal`, the reversal's reason (`item_returned`, …). `null` when none was recorded.
+             * @example redemption of rwd_8sd2k1
+             */
             reason: string | null;
+            /**
+             * @description The redemption (`rdm_…`) that wrote this row (`redemption`, `release`, `reversal`); `null` for `earn` and `adjustment`.
+             * @example rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s
+             */
             redemption: string | null;
             metadata: components["schemas"]["Metadata"];
+            /**
+             * @description `true` in live mode, `false` in test mode.
+             * @example false
+             */
             livemode: boolean;
+            /**
+             * @description Unix seconds when it was written.
+             * @example 1767225600
+             */
             created: number;
         };
+        /**
+         * @description Award points (positive `amount`) or deduct them (negative) on an active account.
+         * @example {
+         *       "account": "loy_8sd2k1",
+         *       "amount": 250,
+         *       "reason": "order 1042"
+         *     }
+         */
         CreatePointsTransaction: {
-            /** @example loy_8sd2k1 */
+            /**
+             * @description The loyalty account (`loy_…`) to award points to or deduct them from; an unknown one is `404` with `param: "account"`.
+             * @example loy_8sd2k1
+             */
             account: string;
+            /**
+             * @description Points, a non-zero integer of at most 10^12 in magnitude: positive awards them (`earn`), negative deducts them (`adjustment`). A deduction larger than the balance is `422 insufficient_points`.
+             * @example 250
+             */
             amount: number;
+            /**
+             * @description Why (1–500 characters), recorded on the row.
+             * @example order 1042
+             */
             reason: string;
             metadata?: components["schemas"]["Metadata"];
         };
+        /**
+         * @description A page of points transactions, newest first (docs/api.md §1.6).
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+         *           "object": "points_transaction",
+         *           "account": "loy_8sd2k1",
+         *           "type": "redemption",
+         *           "amount": -500,
+         *           "balance_after": 1500,
+         *           "reason": "redemption of rwd_8sd2k1",
+         *           "redemption": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+         *           "metadata": {},
+         *           "livemode": false,
+         *           "created": 1767225600
+         *         }
+         *       ],
+         *       "has_more": true,
+         *       "next_cursor": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx"
+         *     }
+         */
         PointsTransactionList: {
-            /** @enum {string} */
+            /**
+             * @description Always `list`.
+             * @example list
+             * @enum {string}
+             */
             object: "list";
+            /**
+             * @description The points transactions of this page, newest first; empty when there are none.
+             * @example [
+             *       {
+             *         "id": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+             *         "object": "points_transaction",
+             *         "account": "loy_8sd2k1",
+             *         "type": "redemption",
+             *         "amount": -500,
+             *         "balance_after": 1500,
+             *         "reason": "redemption of rwd_8sd2k1",
+             *         "redemption": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+             *         "metadata": {},
+             *         "livemode": false,
+             *         "created": 1767225600
+             *       }
+             *     ]
+             */
             data: components["schemas"]["PointsTransaction"][];
+            /**
+             * @description `true` when there are more objects in the direction of the cursor used (older, or newer with `ending_before`).
+             * @example true
+             */
             has_more: boolean;
+            /**
+             * @description The id to pass in the same cursor parameter (`starting_after`, or `ending_before` if that was used) to get the next page; `null` when `has_more` is false.
+             * @example ptx_2bN9cV5rY7pL0d3kT9wQ1mZx
+             */
             next_cursor: string | null;
         };
+        /**
+         * @description Something a member can spend points on, at a cost in points, with optional inventory.
+         * @example {
+         *       "id": "rwd_8sd2k1",
+         *       "object": "reward",
+         *       "name": "EUR 5 off",
+         *       "type": "discount_amount",
+         *       "cost": 500,
+         *       "value": {
+         *         "amount": 500,
+         *         "currency": "EUR"
+         *       },
+         *       "active": true,
+         *       "inventory": null,
+         *       "metadata": {},
+         *       "livemode": false,
+         *       "created": 1767225600
+         *     }
+         */
         Reward: {
+            /**
+             * @description Unique id, `rwd_` and 24 base62 characters.
+             * @example rwd_8sd2k1
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Always `reward`.
+             * @example reward
+             * @enum {string}
+             */
             object: "reward";
+            /**
+             * @description What the member sees.
+             * @example EUR 5 off
+             */
             name: string;
-            /** @enum {string} */
+            /**
+             * @description What a redemption issues: `discount_amount` or `discount_percent` (a discount code), `free_product` (a fulfillment to ship) or `store_credit` (a credit).
+             * @example discount_amount
+             * @enum {string}
+             */
             type: "discount_amount" | "discount_percent" | "free_product" | "store_credit";
+            /**
+             * @description Points for one unit.
+             * @example 500
+             */
             cost: number;
+            /**
+             * @description What one unit is worth, by `type`: `{amount, currency}` (minor units) for `discount_amount` and `store_credit`, `{percent}` (1–100) for `discount_percent`, `{product, quantity}` for `free_product`.
+             * @example {
+             *       "amount": 500,
+             *       "currency": "EUR"
+             *     }
+             */
             value: {
                 [key: string]: unknown;
             };
+            /**
+             * @description Whether it can be redeemed.
+             * @example true
+             */
             active: boolean;
+            /**
+             * @description Units left (never below 0); `null` means unlimited.
+             * @example null
+             */
             inventory: number | null;
             metadata: components["schemas"]["Metadata"];
+            /**
+             * @description `true` in live mode, `false` in test mode.
+             * @example false
+             */
             livemode: boolean;
+            /**
+             * @description Unix seconds when it was created.
+             * @example 1767225600
+             */
             created: number;
         };
+        /**
+         * @description Add a reward to the catalog. `type`, `cost` and `value` are fixed once created (create a new reward to change them).
+         * @example {
+         *       "name": "EUR 5 off",
+         *       "type": "discount_amount",
+         *       "cost": 500,
+         *       "value": {
+         *         "amount": 500,
+         *         "currency": "EUR"
+         *       },
+         *       "inventory": null
+         *     }
+         */
         CreateReward: {
+            /**
+             * @description What the member sees (1–200 characters).
+             * @example EUR 5 off
+             */
             name: string;
-            /** @description Points for one unit. */
+            /**
+             * @description Points for one unit: a positive integer, at most 10^12. Fixed once created.
+             * @example 500
+             */
             cost: number;
+            /**
+             * @description Whether it can be redeemed (default `true`); redeeming an inactive reward is `422 reward_inactive`.
+             * @example true
+             */
             active?: boolean;
-            /** @description Remaining units; null = unlimited. */
+            /**
+             * @description Units left, 0–10^9, lowered by each redemption and restored by a release or reversal; `null` (the default) means unlimited.
+             * @example null
+             */
             inventory?: number | null;
             metadata?: components["schemas"]["Metadata"];
-            /** @enum {string} */
+            /**
+             * @description An amount off an order: a redemption issues a discount code worth `value.amount × quantity`.
+             * @example discount_amount
+             * @enum {string}
+             */
             type: "discount_amount";
+            /**
+             * @description The amount off, per unit redeemed. Fixed once created.
+             * @example {
+             *       "amount": 500,
+             *       "currency": "EUR"
+             *     }
+             */
             value: {
+                /**
+                 * @description The amount off in minor units of `currency` (cents), a positive integer, at most 10^12.
+                 * @example 500
+                 */
                 amount: number;
+                /**
+                 * @description Upper-case ISO-4217 currency code.
+                 * @example EUR
+                 */
                 currency: string;
             };
         } | {
+            /**
+             * @description What the member sees (1–200 characters).
+             * @example EUR 5 off
+             */
             name: string;
-            /** @description Points for one unit. */
+            /**
+             * @description Points for one unit: a positive integer, at most 10^12. Fixed once created.
+             * @example 500
+             */
             cost: number;
+            /**
+             * @description Whether it can be redeemed (default `true`); redeeming an inactive reward is `422 reward_inactive`.
+             * @example true
+             */
             active?: boolean;
-            /** @description Remaining units; null = unlimited. */
+            /**
+             * @description Units left, 0–10^9, lowered by each redemption and restored by a release or reversal; `null` (the default) means unlimited.
+             * @example null
+             */
             inventory?: number | null;
             metadata?: components["schemas"]["Metadata"];
-            /** @enum {string} */
+            /**
+             * @description A percentage off an order: a redemption (of quantity 1) issues a discount code.
+             * @example discount_percent
+             * @enum {string}
+             */
             type: "discount_percent";
+            /**
+             * @description The percentage off. Fixed once created.
+             * @example {
+             *       "percent": 10
+             *     }
+             */
             value: {
+                /**
+                 * @description Percent off, 1–100.
+                 * @example 10
+                 */
                 percent: number;
             };
         } | {
+            /**
+             * @description What the member sees (1–200 characters).
+             * @example EUR 5 off
+             */
             name: string;
-            /** @description Points for one unit. */
+            /**
+             * @description Points for one unit: a positive integer, at most 10^12. Fixed once created.
+             * @example 500
+             */
             cost: number;
+            /**
+             * @description Whether it can be redeemed (default `true`); redeeming an inactive reward is `422 reward_inactive`.
+             * @example true
+             */
             active?: boolean;
-            /** @description Remaining units; null = unlimited. */
+            /**
+             * @description Units left, 0–10^9, lowered by each redemption and restored by a release or reversal; `null` (the default) means unlimited.
+             * @example null
+             */
             inventory?: number | null;
             metadata?: components["schemas"]["Metadata"];
-            /** @enum {string} */
+            /**
+             * @description A product to ship: a redemption records a fulfillment and needs `shipping`.
+             * @example free_product
+             * @enum {string}
+             */
             type: "free_product";
+            /**
+             * @description The product shipped. Fixed once created.
+             * @example {
+             *       "product": "Tote bag",
+             *       "quantity": 1
+             *     }
+             */
             value: {
+                /**
+                 * @description The product, as your warehouse knows it (1–200 characters).
+                 * @example Tote bag
+                 */
                 product: string;
-                /** @default 1 */
+                /**
+                 * @description Items shipped per unit redeemed, 1–1000 (default 1).
+                 * @default 1
+                 * @example 1
+                 */
                 quantity?: number;
             };
         } | {
+            /**
+             * @description What the member sees (1–200 characters).
+             * @example EUR 5 off
+             */
             name: string;
-            /** @description Points for one unit. */
+            /**
+             * @description Points for one unit: a positive integer, at most 10^12. Fixed once created.
+             * @example 500
+             */
             cost: number;
+            /**
+             * @description Whether it can be redeemed (default `true`); redeeming an inactive reward is `422 reward_inactive`.
+             * @example true
+             */
             active?: boolean;
-            /** @description Remaining units; null = unlimited. */
+            /**
+             * @description Units left, 0–10^9, lowered by each redemption and restored by a release or reversal; `null` (the default) means unlimited.
+             * @example null
+             */
             inventory?: number | null;
             metadata?: components["schemas"]["Metadata"];
-            /** @enum {string} */
+            /**
+             * @description Store credit: a redemption issues a credit of `value.amount × quantity` and is applied at once.
+             * @example store_credit
+             * @enum {string}
+             */
             type: "store_credit";
+            /**
+             * @description The credit, per unit redeemed. Fixed once created.
+             * @example {
+             *       "amount": 1000,
+             *       "currency": "EUR"
+             *     }
+             */
             value: {
+                /**
+                 * @description The credit in minor units of `currency` (cents), a positive integer, at most 10^12.
+                 * @example 500
+                 */
                 amount: number;
+                /**
+                 * @description Upper-case ISO-4217 currency code.
+                 * @example EUR
+                 */
                 currency: string;
             };
         };
+        /**
+         * @description A page of rewards, newest first (docs/api.md §1.6).
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "rwd_8sd2k1",
+         *           "object": "reward",
+         *           "name": "EUR 5 off",
+         *           "type": "discount_amount",
+         *           "cost": 500,
+         *           "value": {
+         *             "amount": 500,
+         *             "currency": "EUR"
+         *           },
+         *           "active": true,
+         *           "inventory": null,
+         *           "metadata": {},
+         *           "livemode": false,
+         *           "created": 1767225600
+         *         }
+         *       ],
+         *       "has_more": true,
+         *       "next_cursor": "rwd_8sd2k1"
+         *     }
+         */
         RewardList: {
-            /** @enum {string} */
+            /**
+             * @description Always `list`.
+             * @example list
+             * @enum {string}
+             */
             object: "list";
+            /**
+             * @description The rewards of this page, newest first; empty when there are none.
+             * @example [
+             *       {
+             *         "id": "rwd_8sd2k1",
+             *         "object": "reward",
+             *         "name": "EUR 5 off",
+             *         "type": "discount_amount",
+             *         "cost": 500,
+             *         "value": {
+             *           "amount": 500,
+             *           "currency": "EUR"
+             *         },
+             *         "active": true,
+             *         "inventory": null,
+             *         "metadata": {},
+             *         "livemode": false,
+             *         "created": 1767225600
+             *       }
+             *     ]
+             */
             data: components["schemas"]["Reward"][];
+            /**
+             * @description `true` when there are more objects in the direction of the cursor used (older, or newer with `ending_before`).
+             * @example true
+             */
             has_more: boolean;
+            /**
+             * @description The id to pass in the same cursor parameter (`starting_after`, or `ending_before` if that was used) to get the next page; `null` when `has_more` is false.
+             * @example rwd_8sd2k1
+             */
             next_cursor: string | null;
         };
+        /**
+         * @description Change a reward's name, availability, inventory or metadata; only the fields sent change.
+         * @example {
+         *       "active": true,
+         *       "inventory": 250
+         *     }
+         */
         UpdateReward: {
+            /**
+             * @description What the member sees (1–200 characters).
+             * @example EUR 5 off
+             */
             name?: string;
+            /**
+             * @description `false` takes it out of the catalog (redeeming it is `422 reward_inactive`); `true` puts it back.
+             * @example false
+             */
             active?: boolean;
-            /** @description Remaining units; null = unlimited. */
+            /**
+             * @description Sets the units left (a restock sets the number, it does not add to it), 0–10^9; `null` makes it unlimited.
+             * @example 250
+             */
             inventory?: number | null;
             metadata?: components["schemas"]["Metadata"];
         };
@@ -1002,11 +1695,92 @@ export interface components {
             shipping?: components["schemas"]["Shipping"];
             metadata?: components["schemas"]["Metadata"];
         };
+        /**
+         * @description A page of redemptions, newest first (docs/api.md §1.6).
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+         *           "object": "redemption",
+         *           "account": "loy_8sd2k1",
+         *           "reward": "rwd_8sd2k1",
+         *           "quantity": 1,
+         *           "points": 500,
+         *           "status": "pending",
+         *           "discount": {
+         *             "amount": 500,
+         *             "currency": "EUR",
+         *             "code": "VINR-6T6DJ4BK"
+         *           },
+         *           "credit": null,
+         *           "fulfillment": null,
+         *           "payment": null,
+         *           "points_transaction": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+         *           "reversal": null,
+         *           "expires_at": 1767227400,
+         *           "version": 1,
+         *           "metadata": {
+         *             "cart": "9f31"
+         *           },
+         *           "livemode": false,
+         *           "created": 1767225600,
+         *           "updated": 1767225600
+         *         }
+         *       ],
+         *       "has_more": true,
+         *       "next_cursor": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s"
+         *     }
+         */
         RedemptionList: {
-            /** @enum {string} */
+            /**
+             * @description Always `list`.
+             * @example list
+             * @enum {string}
+             */
             object: "list";
+            /**
+             * @description The redemptions of this page, newest first; empty when there are none.
+             * @example [
+             *       {
+             *         "id": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+             *         "object": "redemption",
+             *         "account": "loy_8sd2k1",
+             *         "reward": "rwd_8sd2k1",
+             *         "quantity": 1,
+             *         "points": 500,
+             *         "status": "pending",
+             *         "discount": {
+             *           "amount": 500,
+             *           "currency": "EUR",
+             *           "code": "VINR-6T6DJ4BK"
+             *         },
+             *         "credit": null,
+             *         "fulfillment": null,
+             *         "payment": null,
+             *         "points_transaction": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+             *         "reversal": null,
+             *         "expires_at": 1767227400,
+             *         "version": 1,
+             *         "metadata": {
+             *           "cart": "9f31"
+             *         },
+             *         "livemode": false,
+             *         "created": 1767225600,
+             *         "updated": 1767225600
+             *       }
+             *     ]
+             */
             data: components["schemas"]["Redemption"][];
+            /**
+             * @description `true` when there are more objects in the direction of the cursor used (older, or newer with `ending_before`).
+             * @example true
+             */
             has_more: boolean;
+            /**
+             * @description The id to pass in the same cursor parameter (`starting_after`, or `ending_before` if that was used) to get the next page; `null` when `has_more` is false.
+             * @example rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s
+             */
             next_cursor: string | null;
         };
         /**
@@ -1042,96 +1816,447 @@ export interface components {
              */
             reason: "item_returned" | "applied_in_error" | "requested_by_customer" | "fraudulent" | "other";
         };
+        /**
+         * @description A webhook endpoint with its signing secret: the answer to create and rotate-secret only. Store the secret now.
+         * @example {
+         *       "id": "we_8sd2k1",
+         *       "object": "webhook_endpoint",
+         *       "url": "https://example.com/webhooks/loyalty",
+         *       "enabled_events": [
+         *         "*"
+         *       ],
+         *       "status": "enabled",
+         *       "description": null,
+         *       "metadata": {},
+         *       "livemode": false,
+         *       "created": 1767225600,
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
         WebhookEndpointWithSecret: {
+            /**
+             * @description Unique id, `we_` and 24 base62 characters.
+             * @example we_8sd2k1
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Always `webhook_endpoint`.
+             * @example webhook_endpoint
+             * @enum {string}
+             */
             object: "webhook_endpoint";
+            /**
+             * @description Where events are POSTed.
+             * @example https://example.com/webhooks/loyalty
+             */
             url: string;
+            /**
+             * @description The event types it receives, or `["*"]` for all.
+             * @example [
+             *       "*"
+             *     ]
+             */
             enabled_events: string[];
-            /** @enum {string} */
+            /**
+             * @description `enabled`, or `disabled` (receives nothing; set by `PATCH`, or by a `410 Gone` answer).
+             * @example enabled
+             * @enum {string}
+             */
             status: "enabled" | "disabled";
+            /**
+             * @description Your own note; `null` if none.
+             * @example null
+             */
             description: string | null;
             metadata: components["schemas"]["Metadata"];
+            /**
+             * @description `true` in live mode, `false` in test mode: it receives that mode's events.
+             * @example false
+             */
             livemode: boolean;
+            /**
+             * @description Unix seconds when it was created.
+             * @example 1767225600
+             */
             created: number;
-            /** @description whsec_…; shown only in this response. */
+            /**
+             * @description The signing secret (`whsec_…`) for verifying deliveries; shown only in the create and rotate answers (and their replays). After a rotation the previous secret keeps signing beside it for 24 hours.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
             secret: string;
         };
+        /**
+         * @description Register an endpoint: it is `enabled` at once, and the answer carries its signing `secret` (shown only then).
+         * @example {
+         *       "url": "https://example.com/webhooks/loyalty",
+         *       "enabled_events": [
+         *         "*"
+         *       ],
+         *       "description": "Order service"
+         *     }
+         */
         CreateWebhookEndpoint: {
-            /** @example https://example.com/webhooks/loyalty */
+            /**
+             * @description Where events are POSTed: an `http(s)` URL without credentials, up to 2048 characters. Private, loopback and other non-public addresses are `400 parameter_invalid` (unless allowed by `WEBHOOK_ALLOW_HOSTS`).
+             * @example https://example.com/webhooks/loyalty
+             */
             url: string;
-            /** @description Event types to receive, or ["*"] for all. */
+            /**
+             * @description Event types to receive (`loyalty.redemption.*`, docs/api.md §6.2), or `["*"]` for all; at least one.
+             * @example [
+             *       "loyalty.redemption.applied",
+             *       "loyalty.redemption.released"
+             *     ]
+             */
             enabled_events: ("loyalty.redemption.created" | "loyalty.redemption.applied" | "loyalty.redemption.released" | "loyalty.redemption.reversed" | "loyalty.redemption.fulfilled" | "loyalty.redemption.settlement_conflict" | "*")[];
+            /**
+             * @description Your own note about the endpoint, up to 5000 characters.
+             * @example Order service
+             */
             description?: string;
             metadata?: components["schemas"]["Metadata"];
         };
+        /**
+         * @description A page of webhook endpoints, newest first (docs/api.md §1.6).
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "we_8sd2k1",
+         *           "object": "webhook_endpoint",
+         *           "url": "https://example.com/webhooks/loyalty",
+         *           "enabled_events": [
+         *             "*"
+         *           ],
+         *           "status": "enabled",
+         *           "description": null,
+         *           "metadata": {},
+         *           "livemode": false,
+         *           "created": 1767225600
+         *         }
+         *       ],
+         *       "has_more": true,
+         *       "next_cursor": "we_8sd2k1"
+         *     }
+         */
         WebhookEndpointList: {
-            /** @enum {string} */
+            /**
+             * @description Always `list`.
+             * @example list
+             * @enum {string}
+             */
             object: "list";
+            /**
+             * @description The webhook endpoints of this page, newest first; empty when there are none.
+             * @example [
+             *       {
+             *         "id": "we_8sd2k1",
+             *         "object": "webhook_endpoint",
+             *         "url": "https://example.com/webhooks/loyalty",
+             *         "enabled_events": [
+             *           "*"
+             *         ],
+             *         "status": "enabled",
+             *         "description": null,
+             *         "metadata": {},
+             *         "livemode": false,
+             *         "created": 1767225600
+             *       }
+             *     ]
+             */
             data: components["schemas"]["WebhookEndpoint"][];
+            /**
+             * @description `true` when there are more objects in the direction of the cursor used (older, or newer with `ending_before`).
+             * @example true
+             */
             has_more: boolean;
+            /**
+             * @description The id to pass in the same cursor parameter (`starting_after`, or `ending_before` if that was used) to get the next page; `null` when `has_more` is false.
+             * @example we_8sd2k1
+             */
             next_cursor: string | null;
         };
+        /**
+         * @description Where outbound events are delivered (docs/api.md §6.1). The signing secret is never shown here.
+         * @example {
+         *       "id": "we_8sd2k1",
+         *       "object": "webhook_endpoint",
+         *       "url": "https://example.com/webhooks/loyalty",
+         *       "enabled_events": [
+         *         "*"
+         *       ],
+         *       "status": "enabled",
+         *       "description": null,
+         *       "metadata": {},
+         *       "livemode": false,
+         *       "created": 1767225600
+         *     }
+         */
         WebhookEndpoint: {
+            /**
+             * @description Unique id, `we_` and 24 base62 characters.
+             * @example we_8sd2k1
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Always `webhook_endpoint`.
+             * @example webhook_endpoint
+             * @enum {string}
+             */
             object: "webhook_endpoint";
+            /**
+             * @description Where events are POSTed.
+             * @example https://example.com/webhooks/loyalty
+             */
             url: string;
+            /**
+             * @description The event types it receives, or `["*"]` for all.
+             * @example [
+             *       "*"
+             *     ]
+             */
             enabled_events: string[];
-            /** @enum {string} */
+            /**
+             * @description `enabled`, or `disabled` (receives nothing; set by `PATCH`, or by a `410 Gone` answer).
+             * @example enabled
+             * @enum {string}
+             */
             status: "enabled" | "disabled";
+            /**
+             * @description Your own note; `null` if none.
+             * @example null
+             */
             description: string | null;
             metadata: components["schemas"]["Metadata"];
+            /**
+             * @description `true` in live mode, `false` in test mode: it receives that mode's events.
+             * @example false
+             */
             livemode: boolean;
+            /**
+             * @description Unix seconds when it was created.
+             * @example 1767225600
+             */
             created: number;
         };
+        /**
+         * @description Change an endpoint; only the fields sent change.
+         * @example {
+         *       "enabled_events": [
+         *         "*"
+         *       ],
+         *       "status": "enabled"
+         *     }
+         */
         UpdateWebhookEndpoint: {
-            /** @example https://example.com/webhooks/loyalty */
+            /**
+             * @description Where events are POSTed: an `http(s)` URL without credentials, up to 2048 characters. Private, loopback and other non-public addresses are `400 parameter_invalid` (unless allowed by `WEBHOOK_ALLOW_HOSTS`).
+             * @example https://example.com/webhooks/loyalty
+             */
             url?: string;
-            /** @description Event types to receive, or ["*"] for all. */
+            /**
+             * @description Event types to receive (`loyalty.redemption.*`, docs/api.md §6.2), or `["*"]` for all; at least one.
+             * @example [
+             *       "loyalty.redemption.applied",
+             *       "loyalty.redemption.released"
+             *     ]
+             */
             enabled_events?: ("loyalty.redemption.created" | "loyalty.redemption.applied" | "loyalty.redemption.released" | "loyalty.redemption.reversed" | "loyalty.redemption.fulfilled" | "loyalty.redemption.settlement_conflict" | "*")[];
-            /** @enum {string} */
+            /**
+             * @description `disabled` stops deliveries (pending ones are canceled); `enabled` resumes them for new events.
+             * @example disabled
+             * @enum {string}
+             */
             status?: "enabled" | "disabled";
+            /**
+             * @description Your own note, up to 5000 characters; `null` clears it.
+             * @example null
+             */
             description?: string | null;
             metadata?: components["schemas"]["Metadata"];
         };
+        /**
+         * @description The answer to a delete.
+         * @example {
+         *       "id": "we_8sd2k1",
+         *       "object": "webhook_endpoint",
+         *       "deleted": true
+         *     }
+         */
         DeletedWebhookEndpoint: {
+            /**
+             * @description The deleted endpoint's id (`we_…`).
+             * @example we_8sd2k1
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Always `webhook_endpoint`.
+             * @example webhook_endpoint
+             * @enum {string}
+             */
             object: "webhook_endpoint";
-            /** @enum {boolean} */
+            /**
+             * @description Always `true`: it receives nothing more, and is `404` from now on.
+             * @example true
+             * @enum {boolean}
+             */
             deleted: true;
         };
+        /**
+         * @description A page of delivery attempts, newest first (docs/api.md §1.6).
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "whatt_5rY7pL0d3kT9wQ1mZx2bN9cV",
+         *           "object": "webhook_attempt",
+         *           "event": "evt_3kT9wQ1mZx8bN2cV5rY7pL0d",
+         *           "endpoint": "we_8sd2k1",
+         *           "attempt": 1,
+         *           "status_code": 500,
+         *           "duration_ms": 12,
+         *           "error": "http_status",
+         *           "created": 1767225601,
+         *           "next_attempt_at": 1767225661
+         *         }
+         *       ],
+         *       "has_more": true,
+         *       "next_cursor": "whatt_5rY7pL0d3kT9wQ1mZx2bN9cV"
+         *     }
+         */
         WebhookAttemptList: {
-            /** @enum {string} */
+            /**
+             * @description Always `list`.
+             * @example list
+             * @enum {string}
+             */
             object: "list";
+            /**
+             * @description The delivery attempts of this page, newest first; empty when there are none.
+             * @example [
+             *       {
+             *         "id": "whatt_5rY7pL0d3kT9wQ1mZx2bN9cV",
+             *         "object": "webhook_attempt",
+             *         "event": "evt_3kT9wQ1mZx8bN2cV5rY7pL0d",
+             *         "endpoint": "we_8sd2k1",
+             *         "attempt": 1,
+             *         "status_code": 500,
+             *         "duration_ms": 12,
+             *         "error": "http_status",
+             *         "created": 1767225601,
+             *         "next_attempt_at": 1767225661
+             *       }
+             *     ]
+             */
             data: components["schemas"]["WebhookAttempt"][];
+            /**
+             * @description `true` when there are more objects in the direction of the cursor used (older, or newer with `ending_before`).
+             * @example true
+             */
             has_more: boolean;
+            /**
+             * @description The id to pass in the same cursor parameter (`starting_after`, or `ending_before` if that was used) to get the next page; `null` when `has_more` is false.
+             * @example whatt_5rY7pL0d3kT9wQ1mZx2bN9cV
+             */
             next_cursor: string | null;
         };
+        /**
+         * @description One HTTP attempt to deliver an event to an endpoint (docs/api.md §6.4).
+         * @example {
+         *       "id": "whatt_5rY7pL0d3kT9wQ1mZx2bN9cV",
+         *       "object": "webhook_attempt",
+         *       "event": "evt_3kT9wQ1mZx8bN2cV5rY7pL0d",
+         *       "endpoint": "we_8sd2k1",
+         *       "attempt": 1,
+         *       "status_code": 500,
+         *       "duration_ms": 12,
+         *       "error": "http_status",
+         *       "created": 1767225601,
+         *       "next_attempt_at": 1767225661
+         *     }
+         */
         WebhookAttempt: {
+            /**
+             * @description Unique id, `whatt_` and 24 base62 characters.
+             * @example whatt_5rY7pL0d3kT9wQ1mZx2bN9cV
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Always `webhook_attempt`.
+             * @example webhook_attempt
+             * @enum {string}
+             */
             object: "webhook_attempt";
+            /**
+             * @description The event (`evt_…`) delivered.
+             * @example evt_3kT9wQ1mZx8bN2cV5rY7pL0d
+             */
             event: string;
+            /**
+             * @description The endpoint (`we_…`) it was sent to.
+             * @example we_8sd2k1
+             */
             endpoint: string;
+            /**
+             * @description Which attempt of its delivery this was: 1 for the first (a redelivery counts afresh from 1).
+             * @example 1
+             */
             attempt: number;
+            /**
+             * @description The HTTP status the endpoint answered; `null` when no answer came (timeout, connection, DNS or TLS failure, blocked address).
+             * @example 500
+             */
             status_code: number | null;
+            /**
+             * @description Milliseconds from sending to the answer (or to the failure).
+             * @example 12
+             */
             duration_ms: number;
-            /** @enum {string|null} */
+            /**
+             * @description Why it failed: `timeout`, `connect`, `dns`, `tls`, `http_status` (a non-2xx answer, redirects included) or `ssrf_blocked` (a non-public address); `null` on success.
+             * @example http_status
+             * @enum {string|null}
+             */
             error: "timeout" | "connect" | "dns" | "tls" | "http_status" | "ssrf_blocked" | null;
+            /**
+             * @description Unix seconds when the attempt was made.
+             * @example 1767225601
+             */
             created: number;
+            /**
+             * @description Unix seconds of the next attempt after a failure; `null` on success and on the final attempt.
+             * @example 1767225661
+             */
             next_attempt_at: number | null;
         };
+        /**
+         * @description What a recover did: one new delivery per event to send again.
+         * @example {
+         *       "object": "webhook_recovery",
+         *       "endpoint": "we_8sd2k1",
+         *       "since": 1764547200,
+         *       "count": 2,
+         *       "events": [
+         *         "evt_3kT9wQ1mZx8bN2cV5rY7pL0d",
+         *         "evt_9Ka0Lp2kT9wQ1mZx2bN9cV5r"
+         *       ],
+         *       "deliveries": [
+         *         "dlv_9cV5rY7pL0d3kT9wQ1mZx2bN",
+         *         "dlv_7Lp2kT9wQ1mZx2bN9cV5rY7p"
+         *       ],
+         *       "has_more": false
+         *     }
+         */
         WebhookRecovery: {
             /**
-             * @description String representing the object's type.
+             * @description Always `webhook_recovery`.
+             * @example webhook_recovery
              * @enum {string}
              */
             object: "webhook_recovery";
             /**
-             * @description The endpoint recovered.
-             * @example we_8Kd0s2Lq
+             * @description The endpoint recovered (`we_…`).
+             * @example we_8sd2k1
              */
             endpoint: string;
             /**
@@ -1145,93 +2270,378 @@ export interface components {
              */
             count: number;
             /**
-             * @description The events redelivered.
+             * @description The events (`evt_…`) sent again, oldest first; empty when nothing qualified.
              * @example [
-             *       "evt_1xQ3",
-             *       "evt_9Ka0"
+             *       "evt_3kT9wQ1mZx8bN2cV5rY7pL0d",
+             *       "evt_9Ka0Lp2kT9wQ1mZx2bN9cV5r"
              *     ]
              */
             events: string[];
             /**
-             * @description The new deliveries, one per event.
+             * @description The new deliveries (`dlv_…`), one per event, in the same order.
              * @example [
-             *       "whd_4Fa1",
-             *       "whd_7Lp2"
+             *       "dlv_9cV5rY7pL0d3kT9wQ1mZx2bN",
+             *       "dlv_7Lp2kT9wQ1mZx2bN9cV5rY7p"
              *     ]
              */
             deliveries: string[];
-            /** @description More than 1000 events qualified: call again to recover the rest. */
+            /**
+             * @description `true` when more than 1000 events qualified: call again to recover the rest.
+             * @example false
+             */
             has_more: boolean;
         };
+        /**
+         * @description Recover an endpoint after an outage (docs/api.md §6.2).
+         * @example {
+         *       "since": 1764547200
+         *     }
+         */
         RecoverWebhookEndpoint: {
             /**
-             * @description Unix seconds: deliveries to this endpoint created at or after this time are recovered.
+             * @description Unix seconds: events whose delivery to this endpoint failed (retries exhausted, or a 410) or was canceled at or after this time are sent again.
              * @example 1764547200
              */
             since: number;
         };
+        /**
+         * @description A page of events, newest first (docs/api.md §1.6).
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "evt_3kT9wQ1mZx8bN2cV5rY7pL0d",
+         *           "object": "event",
+         *           "type": "loyalty.redemption.created",
+         *           "data": {
+         *             "object": {
+         *               "id": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+         *               "object": "redemption",
+         *               "account": "loy_8sd2k1",
+         *               "reward": "rwd_8sd2k1",
+         *               "quantity": 1,
+         *               "points": 500,
+         *               "status": "pending",
+         *               "discount": {
+         *                 "amount": 500,
+         *                 "currency": "EUR",
+         *                 "code": "VINR-6T6DJ4BK"
+         *               },
+         *               "credit": null,
+         *               "fulfillment": null,
+         *               "payment": null,
+         *               "points_transaction": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+         *               "reversal": null,
+         *               "expires_at": 1767227400,
+         *               "version": 1,
+         *               "metadata": {
+         *                 "cart": "9f31"
+         *               },
+         *               "livemode": false,
+         *               "created": 1767225600,
+         *               "updated": 1767225600
+         *             }
+         *           },
+         *           "livemode": false,
+         *           "created": 1767225600
+         *         }
+         *       ],
+         *       "has_more": true,
+         *       "next_cursor": "evt_3kT9wQ1mZx8bN2cV5rY7pL0d"
+         *     }
+         */
         EventList: {
-            /** @enum {string} */
+            /**
+             * @description Always `list`.
+             * @example list
+             * @enum {string}
+             */
             object: "list";
+            /**
+             * @description The events of this page, newest first; empty when there are none.
+             * @example [
+             *       {
+             *         "id": "evt_3kT9wQ1mZx8bN2cV5rY7pL0d",
+             *         "object": "event",
+             *         "type": "loyalty.redemption.created",
+             *         "data": {
+             *           "object": {
+             *             "id": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+             *             "object": "redemption",
+             *             "account": "loy_8sd2k1",
+             *             "reward": "rwd_8sd2k1",
+             *             "quantity": 1,
+             *             "points": 500,
+             *             "status": "pending",
+             *             "discount": {
+             *               "amount": 500,
+             *               "currency": "EUR",
+             *               "code": "VINR-6T6DJ4BK"
+             *             },
+             *             "credit": null,
+             *             "fulfillment": null,
+             *             "payment": null,
+             *             "points_transaction": "ptx_2bN9cV5rY7pL0d3kT9wQ1mZx",
+             *             "reversal": null,
+             *             "expires_at": 1767227400,
+             *             "version": 1,
+             *             "metadata": {
+             *               "cart": "9f31"
+             *             },
+             *             "livemode": false,
+             *             "created": 1767225600,
+             *             "updated": 1767225600
+             *           }
+             *         },
+             *         "livemode": false,
+             *         "created": 1767225600
+             *       }
+             *     ]
+             */
             data: components["schemas"]["Event"][];
+            /**
+             * @description `true` when there are more objects in the direction of the cursor used (older, or newer with `ending_before`).
+             * @example true
+             */
             has_more: boolean;
+            /**
+             * @description The id to pass in the same cursor parameter (`starting_after`, or `ending_before` if that was used) to get the next page; `null` when `has_more` is false.
+             * @example evt_3kT9wQ1mZx8bN2cV5rY7pL0d
+             */
             next_cursor: string | null;
         };
+        /**
+         * @description The deliveries a redeliver created.
+         * @example {
+         *       "object": "event_redelivery",
+         *       "event": "evt_3kT9wQ1mZx8bN2cV5rY7pL0d",
+         *       "endpoints": [
+         *         "we_8sd2k1"
+         *       ],
+         *       "deliveries": [
+         *         "dlv_9cV5rY7pL0d3kT9wQ1mZx2bN"
+         *       ]
+         *     }
+         */
         EventRedelivery: {
-            /** @enum {string} */
+            /**
+             * @description Always `event_redelivery`.
+             * @example event_redelivery
+             * @enum {string}
+             */
             object: "event_redelivery";
+            /**
+             * @description The event (`evt_…`) sent again.
+             * @example evt_3kT9wQ1mZx8bN2cV5rY7pL0d
+             */
             event: string;
+            /**
+             * @description The endpoints (`we_…`) it is sent to; empty when none is enabled and subscribed.
+             * @example [
+             *       "we_8sd2k1"
+             *     ]
+             */
             endpoints: string[];
+            /**
+             * @description The new deliveries (`dlv_…`), one per endpoint, in the same order.
+             * @example [
+             *       "dlv_9cV5rY7pL0d3kT9wQ1mZx2bN"
+             *     ]
+             */
             deliveries: string[];
         };
+        /**
+         * @description Send an event again, as a new delivery with its own attempts and schedule.
+         * @example {
+         *       "endpoint": "we_8sd2k1"
+         *     }
+         */
         RedeliverEvent: {
-            /** @example we_8sd2k1 */
+            /**
+             * @description Send only to this endpoint (`we_…`), even if it is not subscribed to the event's type; a disabled one is `400 parameter_invalid`. Without it: every enabled endpoint subscribed to the type.
+             * @example we_8sd2k1
+             */
             endpoint?: string;
         };
+        /**
+         * @description A sandbox payment (docs/api.md §7); the redemptions it names move shortly after the answer.
+         * @example {
+         *       "id": "pay_4Fa1Lp2kT9wQ1mZx2bN9cV5r",
+         *       "object": "payment",
+         *       "amount": 2999,
+         *       "amount_discount": 500,
+         *       "amount_charged": 2499,
+         *       "currency": "EUR",
+         *       "status": "completed",
+         *       "discounts": [
+         *         {
+         *           "redemption": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+         *           "amount": 500
+         *         }
+         *       ],
+         *       "failure_code": null,
+         *       "customer": "cus_1",
+         *       "card": {
+         *         "last4": "4242"
+         *       },
+         *       "livemode": false,
+         *       "created": 1767225700
+         *     }
+         */
         TestPayment: {
-            /** @example pay_8sd2k1 */
+            /**
+             * @description Unique id, `pay_` and 24 base62 characters; the `data.object.id` of the `payment.*` events the sandbox sends for it.
+             * @example pay_4Fa1Lp2kT9wQ1mZx2bN9cV5r
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description Always `payment`.
+             * @example payment
+             * @enum {string}
+             */
             object: "payment";
+            /**
+             * @description The order total before discounts, in minor units.
+             * @example 2999
+             */
             amount: number;
+            /**
+             * @description What the discounts took off in total, in minor units; never more than `amount`.
+             * @example 500
+             */
             amount_discount: number;
-            /** @description amount − amount_discount, never below 0 */
+            /**
+             * @description `amount − amount_discount` in minor units, never below 0; what would have been charged, also for a failed payment.
+             * @example 2499
+             */
             amount_charged: number;
+            /**
+             * @description Upper-case ISO-4217 currency code.
+             * @example EUR
+             */
             currency: string;
-            /** @enum {string} */
+            /**
+             * @description Decided by the card: `completed`, `failed` (see `failure_code`), `requires_authentication` (until `expire`), or `expired`.
+             * @example completed
+             * @enum {string}
+             */
             status: "completed" | "failed" | "requires_authentication" | "expired";
+            /**
+             * @description The discounts applied, in the order given; empty when none.
+             * @example [
+             *       {
+             *         "redemption": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s",
+             *         "amount": 500
+             *       }
+             *     ]
+             */
             discounts: {
+                /**
+                 * @description The discount redemption (`rdm_…`) applied.
+                 * @example rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s
+                 */
                 redemption: string;
-                /** @description What this discount took off */
+                /**
+                 * @description What this discount took off, in minor units (possibly 0 once the amount is used up).
+                 * @example 500
+                 */
                 amount: number;
             }[];
-            /** @enum {string|null} */
+            /**
+             * @description Why a `failed` payment failed; `null` otherwise.
+             * @example null
+             * @enum {string|null}
+             */
             failure_code: "card_declined" | "insufficient_funds" | null;
+            /**
+             * @description The `customer` given; `null` if none.
+             * @example cus_1
+             */
             customer: string | null;
-            card: {
-                last4: string;
-            };
-            /** @enum {boolean} */
-            livemode: false;
-            created: number;
-        };
-        CreateTestPayment: {
-            /** @example 2999 */
-            amount: number;
-            /** @example EUR */
-            currency: string;
+            /**
+             * @description The card charged (only its last four digits are kept).
+             * @example {
+             *       "last4": "4242"
+             *     }
+             */
             card: {
                 /**
-                 * @description A sandbox card: 4242 4242 4242 4242 completes; 4000 0000 0000 0002 fails (card_declined); 4000 0000 0000 9995 fails (insufficient_funds); 4000 0000 0000 3220 requires authentication until expired. Spaces are optional.
+                 * @description The card number's last four digits.
+                 * @example 4242
+                 */
+                last4: string;
+            };
+            /**
+             * @description Always `false`: the sandbox is test mode only.
+             * @example false
+             * @enum {boolean}
+             */
+            livemode: false;
+            /**
+             * @description Unix seconds when it was created.
+             * @example 1767225700
+             */
+            created: number;
+        };
+        /**
+         * @description Play the payment provider (test mode only): the payment is decided by the card, and its signed `payment.*` events go through the real inbound pipeline.
+         * @example {
+         *       "amount": 2999,
+         *       "currency": "EUR",
+         *       "card": {
+         *         "number": "4242 4242 4242 4242"
+         *       },
+         *       "discounts": [
+         *         {
+         *           "redemption": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s"
+         *         }
+         *       ],
+         *       "customer": "cus_1"
+         *     }
+         */
+        CreateTestPayment: {
+            /**
+             * @description The order total before discounts, in minor units of `currency` (cents): a positive integer, at most 10^12.
+             * @example 2999
+             */
+            amount: number;
+            /**
+             * @description Upper-case ISO-4217 currency code; an amount discount applied must be in the same currency (else `422 currency_mismatch`).
+             * @example EUR
+             */
+            currency: string;
+            /**
+             * @description The card to charge; its number decides the outcome, and is never stored.
+             * @example {
+             *       "number": "4242 4242 4242 4242"
+             *     }
+             */
+            card: {
+                /**
+                 * @description A sandbox card: 4242 4242 4242 4242 completes; 4000 0000 0000 0002 fails (card_declined); 4000 0000 0000 9995 fails (insufficient_funds); 4000 0000 0000 3220 requires authentication until expired. Spaces are optional; any other number is `400 parameter_invalid`.
                  * @example 4242 4242 4242 4242
                  */
                 number: string;
             };
-            /** @description Pending discount redemptions to apply, in order. */
+            /**
+             * @description Pending discount redemptions to apply, in order (at most 20, each listed once).
+             * @example [
+             *       {
+             *         "redemption": "rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s"
+             *       }
+             *     ]
+             */
             discounts?: {
-                /** @example rdm_8sd2k1 */
+                /**
+                 * @description A `pending` discount redemption (`rdm_…`) of this merchant in test mode, not attached to another payment.
+                 * @example rdm_7Hq2LmX0aZ9cT1rVbN4eKd8s
+                 */
                 redemption: string;
             }[];
+            /**
+             * @description Your own identifier for the paying customer (1–255 characters), returned as given.
+             * @example cus_1
+             */
             customer?: string;
         };
     };
@@ -1247,11 +2657,15 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The provider's message id: the same id again is stored once and answered `duplicate: true` (even with another body). */
                 "webhook-id": string;
+                /** @description Unix seconds when it was signed; must be within 300 s of the service's clock. */
                 "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64>` entries (Standard Webhooks): HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>` with the merchant's payments inbound secret (`whsec_…`); any unexpired secret verifies during a rotation. */
                 "webhook-signature": string;
             };
             path: {
+                /** @description The merchant (`mer_…`) whose inbound secret signs the request; an unknown or malformed one is `401 signature_invalid`, like a bad signature. */
                 merchant: string;
             };
             cookie?: never;
@@ -1579,11 +2993,15 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The provider's message id: the same id again is stored once and answered `duplicate: true` (even with another body). */
                 "webhook-id": string;
+                /** @description Unix seconds when it was signed; must be within 300 s of the service's clock. */
                 "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64>` entries (Standard Webhooks): HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>` with the merchant's warehouse inbound secret (`whsec_…`); any unexpired secret verifies during a rotation. */
                 "webhook-signature": string;
             };
             path: {
+                /** @description The merchant (`mer_…`) whose inbound secret signs the request; an unknown or malformed one is `401 signature_invalid`, like a bad signature. */
                 merchant: string;
             };
             cookie?: never;
@@ -1910,9 +3328,13 @@ export interface operations {
     "accounts.list": {
         parameters: {
             query?: {
+                /** @description How many objects to return, 1–100 (default 25). */
                 limit?: number;
+                /** @description A cursor, the id of an object of this list (`loy_…`): the page after it (older objects). Pass `next_cursor` here to page on. Not with `ending_before`; an unknown id is `400 parameter_invalid`. */
                 starting_after?: string;
+                /** @description A cursor, the id of an object of this list (`loy_…`): the page before it (newer objects). Pass `next_cursor` here to keep going. Not with `starting_after`; an unknown id is `400 parameter_invalid`. */
                 ending_before?: string;
+                /** @description Only the accounts of this `customer` (your identifier, exact match). */
                 customer?: string;
             };
             header?: never;
@@ -2572,6 +3994,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The object's id (`loy_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -2899,6 +4322,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`loy_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -3327,10 +4751,15 @@ export interface operations {
     "transactions.list": {
         parameters: {
             query?: {
+                /** @description How many objects to return, 1–100 (default 25). */
                 limit?: number;
+                /** @description A cursor, the id of an object of this list (`ptx_…`): the page after it (older objects). Pass `next_cursor` here to page on. Not with `ending_before`; an unknown id is `400 parameter_invalid`. */
                 starting_after?: string;
+                /** @description A cursor, the id of an object of this list (`ptx_…`): the page before it (newer objects). Pass `next_cursor` here to keep going. Not with `starting_after`; an unknown id is `400 parameter_invalid`. */
                 ending_before?: string;
+                /** @description Only this account's ledger (`loy_…`); without it, the whole ledger of the merchant in this mode. A malformed or unknown id is `400 parameter_invalid`. */
                 account?: string;
+                /** @description Only rows of this type: `earn`, `adjustment`, `redemption`, `release` or `reversal`. */
                 type?: "earn" | "adjustment" | "redemption" | "release" | "reversal";
             };
             header?: never;
@@ -4088,9 +5517,13 @@ export interface operations {
     "rewards.list": {
         parameters: {
             query?: {
+                /** @description How many objects to return, 1–100 (default 25). */
                 limit?: number;
+                /** @description A cursor, the id of an object of this list (`rwd_…`): the page after it (older objects). Pass `next_cursor` here to page on. Not with `ending_before`; an unknown id is `400 parameter_invalid`. */
                 starting_after?: string;
+                /** @description A cursor, the id of an object of this list (`rwd_…`): the page before it (newer objects). Pass `next_cursor` here to keep going. Not with `starting_after`; an unknown id is `400 parameter_invalid`. */
                 ending_before?: string;
+                /** @description `true`: only rewards that can be redeemed; `false`: only inactive ones. Without it, both. */
                 active?: "true" | "false";
             };
             header?: never;
@@ -4750,6 +6183,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The object's id (`rwd_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -5077,6 +6511,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`rwd_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -5505,12 +6940,19 @@ export interface operations {
     "redemptions.list": {
         parameters: {
             query?: {
+                /** @description How many objects to return, 1–100 (default 25). */
                 limit?: number;
+                /** @description A cursor, the id of an object of this list (`rdm_…`): the page after it (older objects). Pass `next_cursor` here to page on. Not with `ending_before`; an unknown id is `400 parameter_invalid`. */
                 starting_after?: string;
+                /** @description A cursor, the id of an object of this list (`rdm_…`): the page before it (newer objects). Pass `next_cursor` here to keep going. Not with `starting_after`; an unknown id is `400 parameter_invalid`. */
                 ending_before?: string;
+                /** @description Only this account's redemptions (`loy_…`); a malformed id is `400 parameter_invalid`. */
                 account?: string;
+                /** @description Only redemptions in this status. */
                 status?: "pending" | "fulfillment_pending" | "applied" | "fulfilled" | "released" | "reversed";
+                /** @description Only redemptions of this reward (`rwd_…`); a malformed id is `400 parameter_invalid`. */
                 reward?: string;
+                /** @description The redemption behind this discount code, case-insensitively, while the code is usable or used (`pending` or `applied`); a released or reversed code matches nothing. */
                 code?: string;
             };
             header?: never;
@@ -6270,6 +7712,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The object's id (`rdm_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -6597,6 +8040,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`rdm_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -7080,6 +8524,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`rdm_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -7563,6 +9008,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`rdm_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -8041,8 +9487,11 @@ export interface operations {
     "webhookEndpoints.list": {
         parameters: {
             query?: {
+                /** @description How many objects to return, 1–100 (default 25). */
                 limit?: number;
+                /** @description A cursor, the id of an object of this list (`we_…`): the page after it (older objects). Pass `next_cursor` here to page on. Not with `ending_before`; an unknown id is `400 parameter_invalid`. */
                 starting_after?: string;
+                /** @description A cursor, the id of an object of this list (`we_…`): the page before it (newer objects). Pass `next_cursor` here to keep going. Not with `starting_after`; an unknown id is `400 parameter_invalid`. */
                 ending_before?: string;
             };
             header?: never;
@@ -8702,6 +10151,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The object's id (`we_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -9029,6 +10479,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`we_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -9458,6 +10909,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`we_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -9891,6 +11343,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`we_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -10319,13 +11772,18 @@ export interface operations {
     "webhookEndpoints.listAttempts": {
         parameters: {
             query?: {
+                /** @description How many objects to return, 1–100 (default 25). */
                 limit?: number;
+                /** @description A cursor, the id of an object of this list (`whatt_…`): the page after it (older objects). Pass `next_cursor` here to page on. Not with `ending_before`; an unknown id is `400 parameter_invalid`. */
                 starting_after?: string;
+                /** @description A cursor, the id of an object of this list (`whatt_…`): the page before it (newer objects). Pass `next_cursor` here to keep going. Not with `starting_after`; an unknown id is `400 parameter_invalid`. */
                 ending_before?: string;
+                /** @description Only the attempts to deliver this event (`evt_…`); a malformed id is `400 parameter_invalid`. */
                 event?: string;
             };
             header?: never;
             path: {
+                /** @description The object's id (`we_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -10653,6 +12111,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`we_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -11081,9 +12540,13 @@ export interface operations {
     "events.list": {
         parameters: {
             query?: {
+                /** @description How many objects to return, 1–100 (default 25). */
                 limit?: number;
+                /** @description A cursor, the id of an object of this list (`evt_…`): the page after it (older objects). Pass `next_cursor` here to page on. Not with `ending_before`; an unknown id is `400 parameter_invalid`. */
                 starting_after?: string;
+                /** @description A cursor, the id of an object of this list (`evt_…`): the page before it (newer objects). Pass `next_cursor` here to keep going. Not with `starting_after`; an unknown id is `400 parameter_invalid`. */
                 ending_before?: string;
+                /** @description Only events of this type (exact match, e.g. `loyalty.redemption.applied`). */
                 type?: string;
             };
             header?: never;
@@ -11362,6 +12825,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The object's id (`evt_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -11689,6 +13153,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`evt_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;
@@ -12603,6 +14068,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The object's id (`pay_…`). One that is malformed, of another kind, or not this merchant's in this mode is `404 resource_missing`. */
                 id: string;
             };
             cookie?: never;

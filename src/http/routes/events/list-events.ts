@@ -4,7 +4,7 @@ import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
 import { jsonResponse, listOf } from "../../schemas/common.js";
 import { readResponses } from "../../schemas/responses.js";
-import { eventSchema, eventsQuery } from "../../schemas/webhooks.js";
+import { EVENT_EXAMPLE, eventSchema, eventsQuery } from "../../schemas/webhooks.js";
 
 const route = createRoute({
   operationId: "events.list",
@@ -13,7 +13,7 @@ const route = createRoute({
   tags: ["Events"],
   summary: "List events (kept at least 30 days), newest first",
   request: { query: eventsQuery },
-  responses: readResponses({ 200: jsonResponse(listOf(eventSchema, "EventList"), "A page of events") }),
+  responses: readResponses({ 200: jsonResponse(listOf(eventSchema, "EventList", "events", EVENT_EXAMPLE), "A page of events") }),
 });
 
 export const registerListEvents: RegisterRoute = (app, deps) =>

@@ -4,7 +4,7 @@ import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
 import { jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
 import { readResponses } from "../../schemas/responses.js";
-import { rewardSchema } from "../../schemas/rewards.js";
+import { REWARD_EXAMPLE, rewardSchema } from "../../schemas/rewards.js";
 
 const route = createRoute({
   operationId: "rewards.list",
@@ -17,10 +17,11 @@ const route = createRoute({
       active: z
         .enum(["true", "false"])
         .transform((value) => value === "true")
-        .optional(),
+        .optional()
+        .openapi({ param: { name: "active", in: "query", description: "`true`: only rewards that can be redeemed; `false`: only inactive ones. Without it, both." }, example: "true" }),
     }),
   },
-  responses: readResponses({ 200: jsonResponse(listOf(rewardSchema, "RewardList"), "A page of rewards") }),
+  responses: readResponses({ 200: jsonResponse(listOf(rewardSchema, "RewardList", "rewards", REWARD_EXAMPLE), "A page of rewards") }),
 });
 
 export const registerListRewards: RegisterRoute = (app, deps) =>

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listPointsTransactions } from "../../../domain/ledger/ledger.js";
 import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
-import { pointsTransactionSchema, transactionTypes } from "../../schemas/accounts.js";
+import { TRANSACTION_EXAMPLE, pointsTransactionSchema, transactionTypes } from "../../schemas/accounts.js";
 import { jsonResponse, listOf, listQueryOf, queryId } from "../../schemas/common.js";
 import { readResponses } from "../../schemas/responses.js";
 
@@ -12,8 +12,16 @@ const route = createRoute({
   path: "/v1/loyalty/transactions",
   tags: ["Points"],
   summary: "List points transactions (the ledger), newest first",
-  request: { query: listQueryOf("ptx").extend({ account: queryId("loy", "account"), type: z.enum(transactionTypes).optional() }) },
-  responses: readResponses({ 200: jsonResponse(listOf(pointsTransactionSchema, "PointsTransactionList"), "A page of ledger entries") }),
+  request: {
+    query: listQueryOf("ptx").extend({
+      account: queryId("loy", "account", "Only this account's ledger (`loy_…`); without it, the whole ledger of the merchant in this mode. A malformed or unknown id is `400 parameter_invalid`."),
+      type: z
+        .enum(transactionTypes)
+        .optional()
+        .openapi({ param: { name: "type", in: "query", description: "Only rows of this type: `earn`, `adjustment`, `redemption`, `release` or `reversal`." }, example: "earn" }),
+    }),
+  },
+  responses: readResponses({ 200: jsonResponse(listOf(pointsTransactionSchema, "PointsTransactionList", "points transactions", TRANSACTION_EXAMPLE), "A page of ledger entries") }),
 });
 
 export const registerListTransactions: RegisterRoute = (app, deps) =>

@@ -4,7 +4,7 @@ import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
 import { idParam, jsonResponse, listOf } from "../../schemas/common.js";
 import { readResponses } from "../../schemas/responses.js";
-import { attemptSchema, attemptsQuery } from "../../schemas/webhooks.js";
+import { ATTEMPT_EXAMPLE, attemptSchema, attemptsQuery } from "../../schemas/webhooks.js";
 
 const route = createRoute({
   operationId: "webhookEndpoints.listAttempts",
@@ -13,7 +13,7 @@ const route = createRoute({
   tags: ["Webhook endpoints"],
   summary: "The endpoint's delivery attempts log, newest first (optionally for one event)",
   request: { params: idParam("we"), query: attemptsQuery },
-  responses: readResponses({ 200: jsonResponse(listOf(attemptSchema, "WebhookAttemptList"), "A page of attempts") }, ["resource_missing"]),
+  responses: readResponses({ 200: jsonResponse(listOf(attemptSchema, "WebhookAttemptList", "delivery attempts", ATTEMPT_EXAMPLE), "A page of attempts") }, ["resource_missing"]),
 });
 
 export const registerListWebhookAttempts: RegisterRoute = (app, deps) =>

@@ -4,7 +4,7 @@ import { sendJson } from "../../respond.js";
 import type { RegisterRoute } from "../../router.js";
 import { jsonResponse, listOf, listQueryOf } from "../../schemas/common.js";
 import { readResponses } from "../../schemas/responses.js";
-import { endpointSchema } from "../../schemas/webhooks.js";
+import { ENDPOINT_EXAMPLE, endpointSchema } from "../../schemas/webhooks.js";
 
 const route = createRoute({
   operationId: "webhookEndpoints.list",
@@ -13,7 +13,7 @@ const route = createRoute({
   tags: ["Webhook endpoints"],
   summary: "List webhook endpoints, newest first",
   request: { query: listQueryOf("we") },
-  responses: readResponses({ 200: jsonResponse(listOf(endpointSchema, "WebhookEndpointList"), "A page of endpoints") }),
+  responses: readResponses({ 200: jsonResponse(listOf(endpointSchema, "WebhookEndpointList", "webhook endpoints", ENDPOINT_EXAMPLE), "A page of endpoints") }),
 });
 
 export const registerListWebhookEndpoints: RegisterRoute = (app, deps) =>

@@ -17,21 +17,34 @@ export const recoverBody = z
       .int()
       .min(0)
       .max(253_402_300_799)
-      .openapi({ description: "Unix seconds: deliveries to this endpoint created at or after this time are recovered.", example: 1_764_547_200 }),
+      .openapi({
+        description: "Unix seconds: events whose delivery to this endpoint failed (retries exhausted, or a 410) or was canceled at or after this time are sent again.",
+        example: 1_764_547_200,
+      }),
   })
-  .openapi("RecoverWebhookEndpoint");
+  .openapi("RecoverWebhookEndpoint", { description: "Recover an endpoint after an outage (docs/api.md §6.2).", example: { since: 1_764_547_200 } });
+
+const RECOVERY_EXAMPLE = {
+  object: "webhook_recovery",
+  endpoint: "we_8sd2k1",
+  since: 1_764_547_200,
+  count: 2,
+  events: ["evt_3kT9wQ1mZx8bN2cV5rY7pL0d", "evt_9Ka0Lp2kT9wQ1mZx2bN9cV5r"],
+  deliveries: ["dlv_9cV5rY7pL0d3kT9wQ1mZx2bN", "dlv_7Lp2kT9wQ1mZx2bN9cV5rY7p"],
+  has_more: false,
+};
 
 export const recoverySchema = z
   .object({
-    object: z.literal("webhook_recovery").openapi({ description: "String representing the object's type." }),
-    endpoint: z.string().openapi({ description: "The endpoint recovered.", example: "we_8Kd0s2Lq" }),
+    object: z.literal("webhook_recovery").openapi({ description: "Always `webhook_recovery`.", example: "webhook_recovery" }),
+    endpoint: z.string().openapi({ description: "The endpoint recovered (`we_…`).", example: "we_8sd2k1" }),
     since: z.number().int().openapi({ description: "The `since` asked for (unix seconds).", example: 1_764_547_200 }),
     count: z.number().int().openapi({ description: "How many events were redelivered by this call.", example: 2 }),
-    events: z.array(z.string()).openapi({ description: "The events redelivered.", example: ["evt_1xQ3", "evt_9Ka0"] }),
-    deliveries: z.array(z.string()).openapi({ description: "The new deliveries, one per event.", example: ["whd_4Fa1", "whd_7Lp2"] }),
-    has_more: z.boolean().openapi({ description: "More than 1000 events qualified: call again to recover the rest." }),
+    events: z.array(z.string()).openapi({ description: "The events (`evt_…`) sent again, oldest first; empty when nothing qualified.", example: RECOVERY_EXAMPLE.events }),
+    deliveries: z.array(z.string()).openapi({ description: "The new deliveries (`dlv_…`), one per event, in the same order.", example: RECOVERY_EXAMPLE.deliveries }),
+    has_more: z.boolean().openapi({ description: "`true` when more than 1000 events qualified: call again to recover the rest.", example: false }),
   })
-  .openapi("WebhookRecovery");
+  .openapi("WebhookRecovery", { description: "What a recover did: one new delivery per event to send again.", example: RECOVERY_EXAMPLE });
 
 const route = createRoute({
   operationId: "webhookEndpoints.recover",

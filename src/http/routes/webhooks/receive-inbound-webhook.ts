@@ -39,8 +39,30 @@ export function registerInboundWebhooks(app: Router, deps: AppDeps, limits?: Rat
       summary: `Signed ${source} events (Standard Webhooks); stored, then processed asynchronously`,
       security: [],
       request: {
-        params: z.object({ merchant: z.string().openapi({ param: { name: "merchant", in: "path" }, example: "mer_8sd2k1" }) }),
-        headers: z.object({ "webhook-id": z.string(), "webhook-timestamp": z.string(), "webhook-signature": z.string() }),
+        params: z.object({
+          merchant: z.string().openapi({
+            param: { name: "merchant", in: "path", description: "The merchant (`mer_…`) whose inbound secret signs the request; an unknown or malformed one is `401 signature_invalid`, like a bad signature." },
+            example: "mer_8sd2k1",
+          }),
+        }),
+        headers: z.object({
+          "webhook-id": z.string().openapi({
+            param: { name: "webhook-id", in: "header", description: "The provider's message id: the same id again is stored once and answered `duplicate: true` (even with another body)." },
+            example: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+          }),
+          "webhook-timestamp": z.string().openapi({
+            param: { name: "webhook-timestamp", in: "header", description: "Unix seconds when it was signed; must be within 300 s of the service's clock." },
+            example: "1767225600",
+          }),
+          "webhook-signature": z.string().openapi({
+            param: {
+              name: "webhook-signature",
+              in: "header",
+              description: `Space-separated \`v1,<base64>\` entries (Standard Webhooks): HMAC-SHA256 over \`<webhook-id>.<webhook-timestamp>.<body>\` with the merchant's ${source} inbound secret (\`whsec_…\`); any unexpired secret verifies during a rotation.`,
+            },
+            example: "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+          }),
+        }),
         body: { required: true, content: { "application/json": { schema: inboundEnvelope } } },
       },
       responses: responses("inbound", {
@@ -50,10 +72,43 @@ export function registerInboundWebhooks(app: Router, deps: AppDeps, limits?: Rat
   }
 }
 
+const INBOUND_EXAMPLE = {
+  id: "evt_1Nq2Lm",
+  type: "payment.completed",
+  created: 1767225700,
+  livemode: false,
+  data: { object: { id: "pay_4Fa1Lp", status: "completed", amount: 2999, currency: "EUR", discounts: [{ code: "VINR-6T6DJ4BK" }] } },
+};
 const inboundEnvelope = z
-  .object({ id: z.string(), type: z.string(), created: z.number().int(), livemode: z.boolean(), data: z.object({ object: z.record(z.string(), z.unknown()) }) })
-  .openapi("InboundEvent");
-const receivedSchema = z.object({ received: z.literal(true), duplicate: z.boolean() }).openapi("InboundReceived");
+  .object({
+    id: z.string().openapi({ description: "The provider's id for the event.", example: INBOUND_EXAMPLE.id }),
+    type: z.string().openapi({
+      description:
+        "What happened. Payments: `payment.created`, `payment.processing`, `payment.requires_authentication` (link), `payment.completed`/`payment.succeeded` (apply), `payment.canceled`/`payment.cancelled`, `payment.failed`, `payment.expired` (release). Warehouse: `shipment.shipped`, `shipment.returned`, `shipment.canceled`/`shipment.cancelled`. Other types are stored and ignored.",
+      example: INBOUND_EXAMPLE.type,
+    }),
+    created: z.number().int().openapi({ description: "Unix seconds when the provider created the event.", example: INBOUND_EXAMPLE.created }),
+    livemode: z.boolean().openapi({ description: "The mode of the redemptions the event may touch; absent means test mode.", example: false }),
+    data: z
+      .object({
+        object: z.record(z.string(), z.unknown()).openapi({
+          description:
+            "The provider's object. A payment: `{id: \"pay_…\", status, amount, currency, discounts: [{redemption: \"rdm_…\"} | {code: \"VINR-…\"}], …}`. A shipment: `{redemption: \"rdm_…\", tracking?, carrier?, shipped_at?, …}`.",
+          example: INBOUND_EXAMPLE.data.object,
+        }),
+      })
+      .openapi({ description: "What the event is about.", example: INBOUND_EXAMPLE.data }),
+  })
+  .openapi("InboundEvent", {
+    description: "A signed event from the merchant's payment provider or warehouse (docs/api.md §5): a JSON object with a string `type`; verified over the exact bytes received.",
+    example: INBOUND_EXAMPLE,
+  });
+const receivedSchema = z
+  .object({
+    received: z.literal(true).openapi({ description: "Always `true`: the event is durably stored and will be processed once, asynchronously.", example: true }),
+    duplicate: z.boolean().openapi({ description: "`true` when this `webhook-id` was already stored (processed once, not again).", example: false }),
+  })
+  .openapi("InboundReceived", { description: "The acknowledgement of an inbound webhook.", example: { received: true, duplicate: false } });
 
 async function receive(c: Context<AppEnv>, deps: AppDeps, source: InboundSource): Promise<Response> {
   const merchantId = c.req.param("merchant") ?? "";
