@@ -4,7 +4,7 @@ import { inTransaction } from "../../db/transaction.js";
 import { dataErrorRefusal, DATA_ERROR_LOG, isDataError } from "../../db/data-errors.js";
 import { ApiError, isApiError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import { completeRequest } from "./requests.js";
+import { cancelPendingRequest, completeRequest } from "./requests.js";
 import { isWorkerOperation, WORKER_OPERATIONS, type WorkerOperationResult } from "./operations.js";
 
 export type ExecutionOutcome =
@@ -52,7 +52,10 @@ export async function executePendingRequest(
     });
   } catch (error) {
     // The COMMIT came after the request's deadline (the trigger refused it): its client is answered 503.
-    if ((error as { code?: string }).code === MISSED_DEADLINE) return withdrawExpired(db, requestId);
+    if ((error as { code?: string }).code === MISSED_DEADLINE) {
+      await cancelPendingRequest(db, requestId);
+      return { outcome: "nothing_to_do" };
+    }
     if (!(error instanceof Refusal)) throw error;
     return recordRefusal(db, requestId, error);
   }
@@ -60,11 +63,6 @@ export async function executePendingRequest(
 
 /** SQLSTATE raised by the `idempotency_keys_meet_deadline` trigger. */
 const MISSED_DEADLINE = "LR001";
-
-async function withdrawExpired(db: Db, requestId: string): Promise<ExecutionOutcome> {
-  await db.deleteFrom("idempotency_keys").where("id", "=", requestId).where("status", "=", "pending").execute();
-  return { outcome: "nothing_to_do" };
-}
 
 class Refusal extends Error {
   constructor(
@@ -104,7 +102,7 @@ async function lockPendingRequest(trx: Trx, requestId: string) {
     .executeTakeFirst();
   if (row?.status !== "pending") return undefined;
   if (row.overdue) {
-    await trx.deleteFrom("idempotency_keys").where("id", "=", requestId).execute();
+    await cancelPendingRequest(trx, requestId);
     return undefined;
   }
   return row;

@@ -123,7 +123,7 @@ export async function findRequest(db: Db, id: string): Promise<RequestRow | unde
  * the row (FOR UPDATE) the DELETE waits for it and then finds the row completed: false, use the result.
  * Dead-lettered rows go too: they never took effect either, and a retry with the key starts afresh.
  */
-export async function cancelPendingRequest(db: Db, id: string): Promise<boolean> {
+export async function cancelPendingRequest(db: Db | Trx, id: string): Promise<boolean> {
   const deleted = await db.deleteFrom("idempotency_keys").where("id", "=", id).where("status", "in", ["pending", "failed"]).executeTakeFirst();
   return deleted.numDeletedRows > 0n;
 }

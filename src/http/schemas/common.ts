@@ -83,18 +83,6 @@ export const listOf = <T extends z.ZodType>(item: T, name: string, what: string,
       example: { object: "list", data: [example], has_more: true, next_cursor: typeof example.id === "string" ? example.id : null },
     });
 
-export const errorSchema = z
-  .object({
-    error: z.object({
-      type: z.string(),
-      code: z.string(),
-      message: z.string(),
-      param: z.string().optional(),
-      request_id: z.string(),
-    }),
-  })
-  .openapi("Error");
-
 /**
  * ISO-4217 codes as ICU (bundled with Node) knows them: the current codes plus a few recently withdrawn
  * ones, without the X-codes for metals, funds and testing, which no reward or payment is priced in.
