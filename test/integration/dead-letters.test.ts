@@ -78,11 +78,13 @@ describe("poison inbound webhooks stop looping", () => {
     expect(res.text).toContain(`dead_letters{kind="requests"} ${dead.requests}`);
   });
 
-  test("the sweeper leaves dead-lettered rows alone", async () => {
+  test("the sweeper leaves dead-lettered rows alone (and in the same round re-drives a live lost one)", async () => {
     const poison = await storeInboxRow("{not json", 3);
     await h.deps.db.updateTable("inbound_webhooks").set({ failed_at: new Date() }).where("id", "=", poison).execute();
-    await runSweepsOnce(h.workerDeps);
-    const job = await h.deps.queues.inbound.getJob(poison);
-    expect(job).toBeUndefined();
+    const lost = await storeInboxRow(JSON.stringify({ type: "payment.unknown_kind", data: { object: {} } }));
+    const counts = await runSweepsOnce(h.workerDeps);
+    expect(counts.unprocessedInboundWebhooks).toBeGreaterThanOrEqual(1);
+    expect(await h.deps.queues.inbound.getJob(lost), "the live lost row was re-driven").toBeDefined();
+    expect(await h.deps.queues.inbound.getJob(poison)).toBeUndefined();
   });
 });
