@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { MicroBatch } from "../../src/batching/micro-batch.js";
+
+describe("MicroBatch", () => {
+  it("runs the calls of one moment as one batch and answers each in order", async () => {
+    const batches: number[][] = [];
+    const batch = new MicroBatch<number, number>({ maxSize: 100, maxWaitMs: 5, run: async (items) => (batches.push(items), items.map((n) => n * 2)) });
+    const results = await Promise.all([1, 2, 3].map((n) => batch.add(n)));
+    expect(results).toEqual([2, 4, 6]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it("closes a batch at maxSize without waiting", async () => {
+    const batches: number[][] = [];
+    const batch = new MicroBatch<number, number>({ maxSize: 2, maxWaitMs: 60_000, run: async (items) => (batches.push(items), items) });
+    await Promise.all([1, 2, 3, 4].map((n) => batch.add(n)));
+    expect(batches).toEqual([[1, 2], [3, 4]]);
+    expect(batch.waiting).toBe(0);
+  });
+
+  it("rejects every item of a batch whose work fails, and keeps serving later batches", async () => {
+    let fail = true;
+    const batch = new MicroBatch<number, number>({
+      maxSize: 10,
+      maxWaitMs: 1,
+      run: async (items) => {
+        if (fail) throw new Error("postgres away");
+        return items;
+      },
+    });
+    const first = await Promise.allSettled([batch.add(1), batch.add(2)]);
+    expect(first.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    fail = false;
+    await expect(batch.add(3)).resolves.toBe(3);
+  });
+
+  it("rejects (never hangs) when the work returns the wrong number of results or throws synchronously", async () => {
+    const short = new MicroBatch<number, number>({ maxSize: 10, maxWaitMs: 1, run: async () => [1] });
+    await expect(Promise.all([short.add(1), short.add(2)])).rejects.toThrow(/1 results for 2 items/);
+    const sync = new MicroBatch<number, number>({ maxSize: 1, maxWaitMs: 1, run: () => { throw new Error("boom"); } });
+    await expect(sync.add(1)).rejects.toThrow("boom");
+  });
+});
