@@ -3,16 +3,21 @@
  * (one multi-row INSERT, one queue round trip, one transaction). Every hot path that would otherwise
  * pay a round trip per call uses this one mechanism.
  *
- * A batch closes when it holds `maxSize` items or `maxWaitMs` after its first item arrived. While the
- * process is idle an item waits at most `maxWaitMs`; under load batches fill faster than that. A batch
- * whose work throws rejects every item in it with that error: the caller handles it exactly as it
- * would have handled the error of its own single call.
+ * A batch closes when it holds `maxSize` items or `maxWaitMs` after its first item arrived, and starts
+ * as soon as fewer than `maxInFlight` batches are running. With `maxInFlight` set, batching adapts to
+ * the load by itself (group commit): an idle system runs a lone call at once, a busy one gathers the
+ * calls that arrive while the running batches finish — latency is not traded for throughput until the
+ * work is the bottleneck. A batch whose work throws rejects every item in it with that error: the
+ * caller handles it exactly as it would have handled the error of its own single call.
  *
  * `run` must return one result per item, in order.
  */
 export interface MicroBatchOptions<In, Out> {
   maxSize: number;
+  /** How long the first item of a batch waits for company (0: only what arrives in the same tick). */
   maxWaitMs: number;
+  /** Batches running at once; beyond it, items wait for a running batch to finish. Default: no limit. */
+  maxInFlight?: number;
   run: (items: In[]) => Promise<Out[]>;
 }
 
@@ -25,50 +30,65 @@ interface Pending<In, Out> {
 export class MicroBatch<In, Out> {
   private pending: Pending<In, Out>[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The first pending item has waited its `maxWaitMs`: it goes with the next free slot. */
+  private due = false;
+  private running = 0;
+  private readonly maxInFlight: number;
 
-  constructor(private readonly options: MicroBatchOptions<In, Out>) {}
+  constructor(private readonly options: MicroBatchOptions<In, Out>) {
+    this.maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+  }
 
   add(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (this.pending.length >= this.options.maxSize) this.flush();
-      else if (this.timer === undefined) this.timer = setTimeout(() => this.flush(), this.options.maxWaitMs);
+      if (this.pending.length >= this.options.maxSize) this.markDue();
+      else if (this.timer === undefined && !this.due) this.timer = setTimeout(() => this.markDue(), this.options.maxWaitMs);
     });
   }
 
-  /** Items waiting for their batch to close. */
+  /** Items waiting for their batch to start. */
   get waiting(): number {
     return this.pending.length;
   }
 
-  private flush(): void {
+  private markDue(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    this.runBatch(batch);
+    this.due = true;
+    this.startBatches();
+  }
+
+  private startBatches(): void {
+    while (this.due && this.pending.length > 0 && this.running < this.maxInFlight) {
+      const batch = this.pending.splice(0, this.options.maxSize);
+      this.runBatch(batch);
+    }
+    if (this.pending.length === 0) this.due = false;
+    // What is left waited already: it goes as soon as a slot frees, unless it has filled a batch.
   }
 
   private runBatch(batch: Pending<In, Out>[]): void {
+    this.running++;
     let work: Promise<Out[]>;
     try {
       work = this.options.run(batch.map((entry) => entry.item));
     } catch (error) {
       work = Promise.reject(error);
     }
-    work.then(
-      (results) => {
-        if (results.length !== batch.length) {
-          const error = new Error(`micro-batch returned ${results.length} results for ${batch.length} items`);
-          for (const entry of batch) entry.reject(error);
-          return;
-        }
-        batch.forEach((entry, index) => entry.resolve(results[index]!));
-      },
-      (error: unknown) => {
+    work
+      .then(
+        (results) => {
+          if (results.length !== batch.length) throw new Error(`micro-batch returned ${results.length} results for ${batch.length} items`);
+          batch.forEach((entry, index) => entry.resolve(results[index]!));
+        },
+      )
+      .catch((error: unknown) => {
         for (const entry of batch) entry.reject(error);
-      },
-    );
+      })
+      .finally(() => {
+        this.running--;
+        this.startBatches();
+      });
   }
 }

@@ -41,3 +41,39 @@ describe("MicroBatch", () => {
     await expect(sync.add(1)).rejects.toThrow("boom");
   });
 });
+
+describe("MicroBatch with maxInFlight (group commit)", () => {
+  it("runs a lone call at once and gathers the calls that arrive while a batch runs", async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batch = new MicroBatch<number, number>({
+      maxSize: 100,
+      maxWaitMs: 0,
+      maxInFlight: 1,
+      run: async (items) => {
+        batches.push(items);
+        if (items[0] === 1) await gate;
+        return items;
+      },
+    });
+    const first = batch.add(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches).toEqual([[1]]);
+    const rest = [2, 3, 4].map((n) => batch.add(n));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches).toEqual([[1]]); // the slot is taken: 2, 3, 4 wait together
+    expect(batch.waiting).toBe(3);
+    release();
+    await Promise.all([first, ...rest]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it("still splits at maxSize when a slot frees", async () => {
+    const batches: number[][] = [];
+    const batch = new MicroBatch<number, number>({ maxSize: 2, maxWaitMs: 0, maxInFlight: 1, run: async (items) => (batches.push(items), items) });
+    await Promise.all([1, 2, 3, 4, 5].map((n) => batch.add(n)));
+    expect(batches.flat()).toEqual([1, 2, 3, 4, 5]);
+    expect(Math.max(...batches.map((b) => b.length))).toBe(2);
+  });
+});
