@@ -187,6 +187,8 @@ export interface LoadResult {
   /** Successful operations. */
   ok: number;
   errors: number;
+  /** Errors where the connection itself failed (reset, closed under a request): a keep-alive race. */
+  socketErrors: number;
   /** Open loop only: sends the generator refused because `maxInFlight` was reached (counted as errors too). */
   shed: number;
   seconds: number;
@@ -196,6 +198,13 @@ export interface LoadResult {
   firstError?: string;
 }
 
+const SOCKET_ERRORS = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "UND_ERR_CLOSED"]);
+/** A request that failed because its connection did (undici puts the socket's code on `cause`). */
+export function isSocketError(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (e.code && SOCKET_ERRORS.has(e.code)) return true;
+  return false;
+}
+
 /**
  * Closed loop: `clients` concurrent loops, each sending its next request when the previous answered,
  * until `ms` elapsed. Latency from send to answer.
@@ -203,6 +212,7 @@ export interface LoadResult {
 export async function closedLoop(clients: number, ms: number, op: (client: number, i: number) => Promise<void>): Promise<LoadResult> {
   const samples: number[] = [];
   let errors = 0;
+  let socketErrors = 0;
   let firstError: string | undefined;
   const started = performance.now();
   const deadline = started + ms;
@@ -215,6 +225,7 @@ export async function closedLoop(clients: number, ms: number, op: (client: numbe
           samples.push(performance.now() - t);
         } catch (error) {
           errors++;
+          if (isSocketError(error)) socketErrors++;
           firstError ??= String(error);
           if (errors > 1000 && errors > samples.length) throw new Error(`too many errors, first: ${firstError}`);
         }
@@ -222,7 +233,7 @@ export async function closedLoop(clients: number, ms: number, op: (client: numbe
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { ok: samples.length, errors, shed: 0, seconds, rate: samples.length / seconds, latency: latency(samples), ...(firstError ? { firstError } : {}) };
+  return { ok: samples.length, errors, socketErrors, shed: 0, seconds, rate: samples.length / seconds, latency: latency(samples), ...(firstError ? { firstError } : {}) };
 }
 
 /**
@@ -244,6 +255,7 @@ export async function openLoop(
   const interval = 1000 / ratePerSecond;
   const samples: number[] = [];
   let errors = 0;
+  let socketErrors = 0;
   let shed = 0;
   let inFlight = 0;
   let firstError: string | undefined;
@@ -266,6 +278,7 @@ export async function openLoop(
         },
         (error) => {
           errors++;
+          if (isSocketError(error)) socketErrors++;
           firstError ??= String(error);
           inFlight--;
         },
@@ -280,6 +293,7 @@ export async function openLoop(
   return {
     ok: samples.length,
     errors: errors + shed + inFlight,
+    socketErrors,
     shed,
     seconds,
     rate: samples.length / seconds,

@@ -15,13 +15,21 @@ export async function withDeadLetter<T>(deps: WorkerDeps, run: () => Promise<T>,
   try {
     return await run();
   } catch (error) {
-    if (isOutage(error)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    const status = await recordFailure(message, deps.config.MAX_ATTEMPTS).catch(() => null);
-    if (status === "failed") {
-      deps.logger.error({ err: error, max_attempts: deps.config.MAX_ATTEMPTS }, "dead-lettered: failed too often, will not run again");
-      throw new UnrecoverableError(`dead-lettered: ${message}`);
-    }
+    if ((await countFailure(deps, error, recordFailure)) === "dead") throw new UnrecoverableError(`dead-lettered: ${messageOf(error)}`);
     throw error;
   }
 }
+
+/**
+ * Counts one row's failed run (see `withDeadLetter`), for jobs that run many rows: `retry` when the row
+ * should run again (the job fails so BullMQ retries it), `dead` when it has just been dead-lettered.
+ */
+export async function countFailure(deps: WorkerDeps, error: unknown, recordFailure: RecordFailure): Promise<"retry" | "dead"> {
+  if (isOutage(error)) return "retry";
+  const status = await recordFailure(messageOf(error), deps.config.MAX_ATTEMPTS).catch(() => null);
+  if (status !== "failed") return "retry";
+  deps.logger.error({ err: error, max_attempts: deps.config.MAX_ATTEMPTS }, "dead-lettered: failed too often, will not run again");
+  return "dead";
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

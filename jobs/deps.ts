@@ -10,6 +10,8 @@ import { createRedis } from "../src/queue/redis.js";
 import { createWebhookDispatcher } from "../src/webhooks/sender.js";
 import { parseAllowList, type AllowList } from "../src/webhooks/ssrf-guard.js";
 import type { Dispatcher } from "undici";
+import { MicroBatch } from "../src/batching/micro-batch.js";
+import { executePendingRequests, type RequestRunResult } from "../src/domain/requests/execute-request-batch.js";
 
 export interface WorkerDeps {
   config: Config;
@@ -20,6 +22,11 @@ export interface WorkerDeps {
   logger: Logger;
   /** Reports Postgres and Redis outages once each, for every part of the worker. */
   monitor: DependencyMonitor;
+  /**
+   * Runs stored requests; the requests of jobs running at the same moment share one transaction (group
+   * commit). A few groups at once keep Postgres's cores busy while one group waits for its COMMIT.
+   */
+  requestRuns: MicroBatch<string, RequestRunResult>;
   /** Outbound webhook HTTP: a dispatcher that only connects to addresses the SSRF guard permits. */
   webhooks: { dispatcher: Dispatcher; allow: AllowList };
 }
@@ -34,7 +41,17 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, DEFAULT_DB_TIMEOUTS, monitor);
   monitor.start({ db, redis });
   const allow = parseAllowList(config.WEBHOOK_ALLOW_HOSTS);
+  const runSettings = { pendingTtlSeconds: config.REDEMPTION_PENDING_TTL_SECONDS, logger };
   return {
+    requestRuns: new MicroBatch({
+      maxSize: 128,
+      maxWaitMs: 0,
+      maxInFlight: Math.max(1, Math.min(4, Math.floor(config.DATABASE_POOL_SIZE / 2))),
+      run: async (ids) => {
+        const results = await executePendingRequests(db, ids, runSettings);
+        return ids.map((id) => results.get(id)!);
+      },
+    }),
     config,
     db,
     queues: createQueues(redis, config.QUEUE_PREFIX, monitor),

@@ -1,30 +1,42 @@
 import { UnrecoverableError, type Job } from "bullmq";
-import { executePendingRequest } from "../src/domain/requests/execute-pending-request.js";
 import type { JobPayload } from "../src/queue/catalog.js";
 import { recordFailedRun } from "../src/domain/requests/requests.js";
-import { withDeadLetter } from "./dead-letter.js";
+import { countFailure } from "./dead-letter.js";
 import type { WorkerDeps } from "./deps.js";
-import { scheduleExpiry } from "./expire-redemption.js";
+import { scheduleExpiries } from "./expire-redemption.js";
 
 /**
- * Runs a REST request stored by the web process (create, fulfill, reverse, release). Safe to run any
- * number of times: the first run that commits completes the request, later runs find nothing to do.
+ * Runs the REST requests stored by the web process (create, fulfill, reverse, release) — the ones it
+ * stored together, or one re-driven alone. The requests of the jobs running at the same moment go into
+ * one group commit (`deps.requestRuns`). Safe to run any number of times: the first run that commits
+ * completes a request, later runs find nothing to do.
+ *
+ * A request that failed is counted on its row (dead-lettered at MAX_ATTEMPTS) and the job fails, so
+ * BullMQ retries it; the job's other requests are done by then, and the retry finds nothing to do there.
  */
 export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"execute-request">>) {
-  const { requestId } = job.data;
-  const result = await withDeadLetter(
-    deps,
-    () => executePendingRequest(deps.db, requestId, { pendingTtlSeconds: deps.config.REDEMPTION_PENDING_TTL_SECONDS, logger: deps.logger }),
-    (error, maxAttempts) => recordFailedRun(deps.db, requestId, error, maxAttempts),
-  );
-  if (result.outcome === "unknown_operation") {
-    // A newer web process stored an operation this worker does not know: let a newer worker take it.
-    throw new UnrecoverableError(`unknown operation ${result.operation}`);
+  const ids = "requestIds" in job.data ? job.data.requestIds : [job.data.requestId];
+  const results = await Promise.all(ids.map((id) => deps.requestRuns.add(id)));
+  const created: string[] = [];
+  let retry: unknown;
+  let unknownOperation: string | null | undefined;
+  for (const [index, result] of results.entries()) {
+    if (!result.ok) {
+      const id = ids[index]!;
+      if ((await countFailure(deps, result.error, (error, max) => recordFailedRun(deps.db, id, error, max))) === "retry") retry ??= result.error;
+      continue;
+    }
+    const { outcome } = result;
+    if (outcome.outcome === "unknown_operation") unknownOperation = outcome.operation;
+    // A discount created by this run waits for its payment until `expires_at`: start its timer now that
+    // the create has committed.
+    if (outcome.outcome === "completed" && outcome.status === 201) created.push(outcome.body);
   }
-  // A discount created by this run waits for its payment until `expires_at`: start its timer now that
-  // the create has committed.
-  if (result.outcome === "completed" && result.status === 201) await scheduleExpiry(deps, JSON.parse(result.body));
-  // Job return values stay in Redis (and on the queue dashboard): outcome and status only, never the
-  // response body, which may hold personal data. The waiting web process reads the body from Postgres.
-  return result.outcome === "completed" ? { outcome: result.outcome, status: result.status } : { outcome: result.outcome };
+  await scheduleExpiries(deps, created.map((body) => JSON.parse(body)));
+  if (retry !== undefined) throw retry;
+  // A newer web process stored an operation this worker does not know: let a newer worker take it.
+  if (unknownOperation !== undefined) throw new UnrecoverableError(`unknown operation ${unknownOperation}`);
+  // Job return values stay in Redis (and on the queue dashboard): counts only, never a response body,
+  // which may hold personal data. The waiting web process reads each outcome from Postgres.
+  return { requests: ids.length, completed: results.filter((r) => r.ok && r.outcome.outcome === "completed").length };
 }

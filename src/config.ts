@@ -37,6 +37,12 @@ const schema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only").default("lr"),
   PORT: int(0, 65535).default(3000),
+  /**
+   * How long an idle keep-alive connection stays open. Longer than the idle timeout of the load
+   * balancer in front (60 s on the common ones), so the balancer, not Node, closes idle connections: a
+   * request sent on a connection the server is closing at that instant fails with a reset.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 3_600_000).default(65_000),
   REDEMPTION_PENDING_TTL_SECONDS: int(1, 30 * 86_400).default(1800),
   WEBHOOK_RETRY_SCHEDULE: durationList.prefault("1m,5m,30m,2h,24h"),
   WEBHOOK_TIMEOUT_MS: int(1, 120_000).default(10_000),

@@ -12,6 +12,11 @@ const app = createApp(deps);
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: "0.0.0.0" }, (info) =>
   deps.logger.info({ port: info.port }, "web listening"),
 ) as Server;
+// Node's default keep-alive (5 s) is shorter than a load balancer's or a client pool's idle timeout:
+// a request sent as the server closes the idle connection is reset. Headers must finish arriving
+// within a bound (slow-loris), which Node requires to be longer than the keep-alive timeout.
+server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+server.headersTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS + 1_000;
 
 exitOnSignal(deps.logger, config.SHUTDOWN_TIMEOUT_MS, {
   // close() stops accepting and resolves when the last connection is gone. A keep-alive connection

@@ -7,6 +7,7 @@ import { createRedis } from "../queue/redis.js";
 import type { AppDeps } from "./env.js";
 import { ApiKeyCache } from "./key-cache.js";
 import { OutcomeWaiter } from "./outcomes.js";
+import { RequestBatches } from "./request-batches.js";
 
 export function buildAppDeps(config: Config): AppDeps {
   const logger = createLogger(config.LOG_LEVEL, { process: "web" });
@@ -23,11 +24,13 @@ export function buildAppDeps(config: Config): AppDeps {
   };
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, timeouts, monitor);
   monitor.start({ db, redis });
+  const queues = createQueues(redis, config.QUEUE_PREFIX, monitor);
   return {
     config,
     db,
     redis,
-    queues: createQueues(redis, config.QUEUE_PREFIX, monitor),
+    queues,
+    requests: new RequestBatches(db, queues),
     outcomes: new OutcomeWaiter(config.REDIS_URL, config.QUEUE_PREFIX, monitor),
     logger,
     monitor,

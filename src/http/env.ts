@@ -6,6 +6,7 @@ import type { Queues } from "../queue/producer.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import type { ApiKeyCache } from "./key-cache.js";
 import type { OutcomeWaiter } from "./outcomes.js";
+import type { RequestBatches } from "./request-batches.js";
 
 /** Everything the web process needs, passed in so tests build the real app with a test config. */
 export interface AppDeps {
@@ -15,6 +16,8 @@ export interface AppDeps {
   /** The producer connection the queues share (fail-fast: no offline queue). */
   redis: Redis;
   outcomes: OutcomeWaiter;
+  /** Worker-run requests: stored and enqueued in batches, their outcomes read in batches. */
+  requests: RequestBatches;
   logger: Logger;
   /** Reports Postgres and Redis outages once each; /readyz reads it. */
   monitor: DependencyMonitor;

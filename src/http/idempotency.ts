@@ -7,7 +7,6 @@ import {
   cancelPendingRequest,
   claimRequest,
   completeRequest,
-  findRequest,
   findRequestByKey,
   runInSavepoint,
   sameRequest,
@@ -18,7 +17,7 @@ import {
 } from "../domain/requests/requests.js";
 import { ApiError } from "../errors.js";
 import { newId } from "../ids.js";
-import { enqueue, redrive } from "../queue/producer.js";
+import { redrive } from "../queue/producer.js";
 import { sleep, withDeadline } from "../deadline.js";
 import { isOutage } from "../ops/outages.js";
 import type { AppDeps, AppEnv } from "./env.js";
@@ -121,7 +120,8 @@ export async function runInWorker<N extends WorkerOperationName>(
   const work = { operation, params: params as unknown as Record<string, unknown>, budgetMs: timing.budget };
   let claimed: boolean;
   try {
-    claimed = await withDeadline(claimRequest(deps.db, identity, id, work), timing.budget, "postgres: storing the request");
+    const giveUpAt = Date.now() + timing.budget;
+    claimed = await withDeadline(deps.requests.claim({ identity, id, work }, giveUpAt), timing.budget, "postgres: storing the request");
   } catch (error) {
     // Not stored, or stored where no job will look for it: only a retry with the same key can run it.
     if (isOutage(error)) return unavailable(c);
@@ -130,9 +130,15 @@ export async function runInWorker<N extends WorkerOperationName>(
   if (!claimed) return replayExisting(c, deps, identity, timing);
   // The row's deadline is at most `budget` after the INSERT ran, which was before now.
   const deadline = Date.now() + timing.budget;
-  const enqueued = await bounded(enqueue(deps.queues, "execute-request", { requestId: id }, { jobId: id }), Math.min(2_000, timing.left(deadline)), "redis: enqueue");
-  if (!enqueued) return settle(c, deps, id, deadline, timing);
-  return awaitOutcome(c, deps, id, deadline, timing);
+  let jobId: string | undefined;
+  try {
+    jobId = await withDeadline(deps.requests.enqueue(id), Math.min(2_000, timing.left(deadline)), "redis: enqueue");
+  } catch (error) {
+    // Not enqueued, or enqueued too late to tell: withdraw the row, or learn it ran.
+    if (!isOutage(error)) throw error;
+    return settle(c, deps, id, deadline, timing);
+  }
+  return awaitOutcome(c, deps, id, deadline, timing, jobId);
 }
 
 /** Runs a bounded wait whose failure only matters as "not done": outages are the monitor's to report. */
@@ -152,7 +158,7 @@ async function bounded(work: Promise<unknown>, ms: number, what: string): Promis
  * While the row is pending the job is re-added now and then (deduplicated by id), which recovers a job
  * lost with Redis or one whose web process died (a retry with the key waits here for it).
  */
-async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number, timing: Timing): Promise<Response> {
+async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number, timing: Timing, jobId = id): Promise<Response> {
   const redriveEveryMs = Math.min(2_000, Math.max(200, timing.budget / 4));
   // The notice is the normal path; polling early would add a query per waiting request exactly when
   // the system is busiest (and notices are merely slow).
@@ -161,15 +167,16 @@ async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number,
   // A request stored late (a slow INSERT) has a deadline past the answer's bound: stop waiting in time.
   const waitUntil = Math.min(deadline, timing.answerBy - timing.grace);
   while (timing.left(waitUntil) > 0) {
-    await deps.outcomes.wait(id, Math.min(pollMs, timing.left(waitUntil)));
-    const row = await withDeadline(findRequest(deps.db, id), timing.left(waitUntil), "postgres: read request").catch(() => "unreadable" as const);
+    // The request's own batch job, or a re-drive of it alone (job id = request id).
+    await deps.outcomes.wait([jobId, id], Math.min(pollMs, timing.left(waitUntil)));
+    const row = await withDeadline(deps.requests.read(id), timing.left(waitUntil), "postgres: read request").catch(() => "unreadable" as const);
     if (row === "unreadable") continue;
     if (!row) return unavailable(c);
     if (row.status !== "pending") return answerFor(c, row);
     pollMs = Math.min(pollMs * 2, 1_000);
     if (Date.now() >= nextRedrive) {
       nextRedrive = Date.now() + redriveEveryMs;
-      await bounded(redrive(deps.queues, "execute-request", { requestId: id }, { jobId: id }), Math.min(1_000, timing.left(waitUntil)), "redis: re-add").catch(() => {});
+      await bounded(redrive(deps.queues, "execute-request", { requestIds: [id] }, { jobId: id }), Math.min(1_000, timing.left(waitUntil)), "redis: re-add").catch(() => {});
     }
   }
   return settle(c, deps, id, deadline, timing);
@@ -193,7 +200,7 @@ async function settle(c: Ctx, deps: AppDeps, id: string, deadline: number, timin
     if (deadline + timing.grace > timing.answerBy) return outcomeUnknown(c);
     await sleep(timing.left(deadline + timing.grace));
   }
-  const row = await withDeadline(findRequest(deps.db, id), timing.left(timing.answerBy), "postgres: read request").catch(() => "unreadable" as const);
+  const row = await withDeadline(deps.requests.read(id), timing.left(timing.answerBy), "postgres: read request").catch(() => "unreadable" as const);
   if (row === "unreadable") return outcomeUnknown(c);
   return row ? answerFor(c, row) : unavailable(c);
 }

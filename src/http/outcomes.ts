@@ -23,24 +23,29 @@ export class OutcomeWaiter {
     this.events.on("failed", ({ jobId }) => this.notify(jobId));
   }
 
-  /** Resolves when the job finishes or after `ms`, whichever is first. */
-  wait(jobId: string, ms: number): Promise<void> {
+  /** Resolves when any of the jobs finishes or after `ms`, whichever is first. */
+  wait(jobIds: string[], ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const set = this.waiters.get(jobId) ?? new Set();
-      this.waiters.set(jobId, set);
       const done = () => {
         clearTimeout(timer);
-        set.delete(done);
-        if (set.size === 0) this.waiters.delete(jobId);
+        for (const jobId of jobIds) {
+          const set = this.waiters.get(jobId);
+          set?.delete(done);
+          if (set?.size === 0) this.waiters.delete(jobId);
+        }
         resolve();
       };
       const timer = setTimeout(done, ms);
-      set.add(done);
+      for (const jobId of new Set(jobIds)) {
+        const set = this.waiters.get(jobId) ?? new Set();
+        this.waiters.set(jobId, set);
+        set.add(done);
+      }
     });
   }
 
   private notify(jobId: string): void {
-    for (const done of this.waiters.get(jobId) ?? []) done();
+    for (const done of [...(this.waiters.get(jobId) ?? [])]) done();
   }
 
   async waitUntilReady(): Promise<void> {

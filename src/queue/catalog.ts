@@ -23,7 +23,9 @@ export type QueueKey = keyof typeof QUEUES;
 export const JOBS = {
   "execute-request": {
     queue: "requests",
-    payload: z.object({ requestId: z.string() }),
+    // The requests the web process stored together (or one, re-driven alone). A job from before
+    // batching carries `requestId`: still run, so an upgrade loses nothing queued.
+    payload: z.union([z.object({ requestIds: z.array(z.string()).min(1).max(1_000) }), z.object({ requestId: z.string() })]),
   },
   "process-inbound-webhook": {
     queue: "inbound",

@@ -20,6 +20,8 @@ export interface CreateRedemptionParams {
 export interface CreateRedemptionContext {
   pendingTtlSeconds: number;
   idempotencyId: string | null;
+  /** The reward, already read by the caller (a batch reads its rewards at once); read here if absent. */
+  reward?: RewardRow | undefined;
 }
 
 interface Artifact {
@@ -49,7 +51,7 @@ export async function createRedemption(
   params: CreateRedemptionParams,
   context: CreateRedemptionContext,
 ): Promise<CreatedRedemption> {
-  const reward = await getReward(trx, scope, params.reward, "reward");
+  const reward = context.reward ?? (await getReward(trx, scope, params.reward, "reward"));
   if (!reward.active) throw new ApiError("reward_inactive", `Reward '${reward.id}' is not active.`, "reward");
   const artifact = checkRewardParams(reward, params)(params.quantity);
   const points = reward.cost * params.quantity;

@@ -54,24 +54,26 @@ export interface RequestWork {
   budgetMs: number;
 }
 
+/** A request to store: who it is, the id its row gets, and (for worker-run requests) its work. */
+export interface RequestClaim {
+  identity: RequestIdentity;
+  id: string;
+  work?: RequestWork;
+}
+
 /**
- * Claims the key: inserts the pending row unless the key exists. Under READ COMMITTED a concurrent
- * insert of the same key waits for the other transaction, then sees its row; so two requests can never
- * both own one key. A row of the same request that can no longer take effect (pending past its deadline,
- * or dead-lettered) is taken over under a new id: its job, if it still runs, finds nothing to do.
+ * Claims the keys: inserts the pending rows, in one statement, unless a key exists. Under READ
+ * COMMITTED a concurrent insert of the same key waits for the other transaction, then sees its row; so
+ * two requests can never both own one key. A row of the same request that can no longer take effect
+ * (pending past its deadline, or dead-lettered) is taken over under a new id: its job, if it still runs,
+ * finds nothing to do. Returns the ids that were claimed. One statement cannot touch a row twice, so
+ * the claims must name distinct keys (the caller sends a repeat on its own, after the first).
  */
-export async function claimRequest(db: Db | Trx, identity: RequestIdentity, id: string, work?: RequestWork): Promise<boolean> {
-  const values = rowValues(identity, id);
-  if (work) {
-    Object.assign(values, {
-      operation: work.operation,
-      params: JSON.stringify(work.params),
-      deadline_at: sql<Date>`clock_timestamp() + make_interval(secs => ${work.budgetMs / 1000})`,
-    });
-  }
+export async function claimRequests(db: Db | Trx, claims: RequestClaim[]): Promise<Set<string>> {
+  if (claims.length === 0) return new Set();
   const inserted = await db
     .insertInto("idempotency_keys")
-    .values(values)
+    .values(claims.map(claimValues))
     .onConflict((oc) =>
       oc
         .columns(["merchant_id", "livemode", "key"])
@@ -98,8 +100,24 @@ export async function claimRequest(db: Db | Trx, identity: RequestIdentity, id: 
         ),
     )
     .returning("id")
-    .executeTakeFirst();
-  return inserted !== undefined;
+    .execute();
+  return new Set(inserted.map((row) => row.id));
+}
+
+/** Claims one key (see `claimRequests`). */
+export async function claimRequest(db: Db | Trx, identity: RequestIdentity, id: string, work?: RequestWork): Promise<boolean> {
+  return (await claimRequests(db, [{ identity, id, ...(work ? { work } : {}) }])).has(id);
+}
+
+function claimValues({ identity, id, work }: RequestClaim): Insertable<IdempotencyKeyTable> {
+  const values = rowValues(identity, id);
+  if (!work) return values;
+  return {
+    ...values,
+    operation: work.operation,
+    params: JSON.stringify(work.params),
+    deadline_at: sql<Date>`clock_timestamp() + make_interval(secs => ${work.budgetMs / 1000})` as unknown as Date,
+  };
 }
 
 /** The row of a key, with how long (ms, Postgres's clock) it still has before its deadline. */
@@ -116,6 +134,12 @@ export async function findRequestByKey(db: Db, scope: Scope, key: string): Promi
 
 export async function findRequest(db: Db, id: string): Promise<RequestRow | undefined> {
   return db.selectFrom("idempotency_keys").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Many rows by id in one statement (one text for any number of ids: `= ANY($1)`). */
+export async function findRequests(db: Db, ids: string[]): Promise<Map<string, RequestRow>> {
+  const rows = await db.selectFrom("idempotency_keys").selectAll().where("id", "=", sql<string>`ANY(${ids}::text[])`).execute();
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 /**

@@ -77,6 +77,7 @@ export function documentOnlyDeps(): AppDeps {
     redis,
     queues: {} as AppDeps["queues"],
     outcomes: unused as AppDeps["outcomes"],
+    requests: unused as AppDeps["requests"],
     logger: createLogger("silent"),
     monitor: { isDown: () => false, down: () => {}, up: () => {} } as unknown as AppDeps["monitor"],
     keys: unused as AppDeps["keys"],

@@ -1,0 +1,160 @@
+import { sql } from "kysely";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { executePendingRequests } from "../../src/domain/requests/execute-request-batch.js";
+import { claimRequests, findRequest, type RequestClaim } from "../../src/domain/requests/requests.js";
+import { newId } from "../../src/ids.js";
+import { createAccount, createReward, SHIPPING } from "../helpers/factories.js";
+import { startHarness, type Harness } from "../helpers/harness.js";
+import { expectLedgerInvariants } from "../helpers/invariants.js";
+
+/**
+ * Group commit: the creates of one batch run in one transaction, and each still succeeds or is refused
+ * on its own. These call the worker's batch executor directly (no workers running), so the batch is
+ * exactly the one the test builds.
+ */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({}, { workers: false });
+});
+afterEach(async () => expectLedgerInvariants(h.deps.db));
+afterAll(async () => h?.close());
+
+const settings = { pendingTtlSeconds: 1800 };
+const balanceOf = async (id: string) => (await h.deps.db.selectFrom("loyalty_accounts").select("balance").where("id", "=", id).executeTakeFirstOrThrow()).balance;
+const inventoryOf = async (id: string) => (await h.deps.db.selectFrom("rewards").select("inventory").where("id", "=", id).executeTakeFirstOrThrow()).inventory;
+
+function claim(params: Record<string, unknown>, options: { budgetMs?: number; operation?: string; merchant?: string } = {}): RequestClaim {
+  const id = newId("idempotency");
+  return {
+    id,
+    identity: {
+      scope: { merchantId: options.merchant ?? h.merchant.merchant, livemode: false },
+      key: `group-${id}`,
+      clientKey: true,
+      method: "POST",
+      path: "/v1/loyalty/redemptions",
+      requestHash: "test",
+      requestId: newId("request"),
+    },
+    work: { operation: options.operation ?? "redemption.create", params, budgetMs: options.budgetMs ?? 60_000 },
+  };
+}
+
+async function store(...claims: RequestClaim[]): Promise<string[]> {
+  const claimed = await claimRequests(h.deps.db, claims);
+  expect(claimed.size).toBe(claims.length);
+  return claims.map((c) => c.id);
+}
+
+const outcomeOf = async (id: string) => {
+  const row = await findRequest(h.deps.db, id);
+  return { status: row?.status, response: row?.response_status, body: row?.response_body ? JSON.parse(row.response_body) : null };
+};
+
+describe("group commit of redemption creates", () => {
+  test("successes and refusals in one transaction: each request has its own outcome, nothing else moves", async () => {
+    const rich = await createAccount(h, 1000);
+    const poor = await createAccount(h, 10);
+    const other = await createAccount(h, 1000);
+    const discount = await createReward(h, "discount_amount", { cost: 100 });
+    const item = await createReward(h, "free_product", { cost: 100, inventory: 1 });
+    const stocked = await createReward(h, "free_product", { cost: 100, inventory: 5 });
+    const ids = await store(
+      claim({ account: rich.id, reward: discount.id, quantity: 1 }),
+      claim({ account: poor.id, reward: discount.id, quantity: 1 }), // insufficient points
+      claim({ account: rich.id, reward: item.id, quantity: 1, shipping: SHIPPING }), // takes the last item
+      claim({ account: other.id, reward: item.id, quantity: 1, shipping: SHIPPING }), // out of stock
+      claim({ account: poor.id, reward: stocked.id, quantity: 1, shipping: SHIPPING }), // limited reward, cannot pay
+      claim({ account: other.id, reward: "rwd_missing", quantity: 1 }), // unknown reward
+      claim({ account: rich.id, reward: discount.id, quantity: 2 }),
+    );
+    const results = await executePendingRequests(h.deps.db, ids, settings);
+    expect([...results.values()].every((r) => r.ok)).toBe(true);
+
+    const outcomes = await Promise.all(ids.map(outcomeOf));
+    expect(outcomes.map((o) => [o.status, o.response])).toEqual([
+      ["completed", 201],
+      ["completed", 422],
+      ["completed", 201],
+      ["completed", 422],
+      ["completed", 422],
+      ["completed", 404],
+      ["completed", 201],
+    ]);
+    expect(outcomes[1]!.body.error.code).toBe("insufficient_points");
+    expect(outcomes[3]!.body.error.code).toBe("reward_out_of_stock");
+    expect(outcomes[4]!.body.error.code).toBe("insufficient_points");
+    expect(await balanceOf(rich.id)).toBe(1000 - 100 - 100 - 200);
+    expect(await balanceOf(poor.id)).toBe(10);
+    expect(await balanceOf(other.id)).toBe(1000);
+    // The refused item create took no stock: its savepoint undid the take.
+    expect(await inventoryOf(item.id)).toBe(0);
+    expect(await inventoryOf(stocked.id)).toBe(5);
+
+    // One transaction: every row the group wrote outside a savepoint (a subtransaction has an id of
+    // its own) carries the same transaction id (xmin).
+    const unlimited = [ids[0], ids[1], ids[5], ids[6]];
+    const xmins = await sql<{ xmin: string }>`
+      SELECT DISTINCT xmin::text AS xmin FROM idempotency_keys WHERE id = ANY(${unlimited}::text[])
+      UNION SELECT DISTINCT xmin::text FROM redemptions WHERE idempotency_id = ANY(${unlimited}::text[])`.execute(h.deps.db);
+    expect(xmins.rows).toHaveLength(1);
+  });
+
+  test("the same request twice in a batch, or run again, debits once", async () => {
+    const account = await createAccount(h, 1000);
+    const reward = await createReward(h, "discount_amount", { cost: 100 });
+    const [a, b] = await store(claim({ account: account.id, reward: reward.id, quantity: 1 }), claim({ account: account.id, reward: reward.id, quantity: 1 }));
+    await executePendingRequests(h.deps.db, [a!, b!, a!], settings);
+    const again = await executePendingRequests(h.deps.db, [a!, b!], settings);
+    expect([...again.values()].map((r) => r.ok && r.outcome.outcome)).toEqual(["nothing_to_do", "nothing_to_do"]);
+    expect(await balanceOf(account.id)).toBe(800);
+  });
+
+  test("a request Postgres refuses fails the group; each then runs alone and only that one is refused", async () => {
+    const account = await createAccount(h, 1000);
+    const reward = await createReward(h, "discount_amount", { cost: 1 });
+    // quantity 1.5 passes no route schema; stored directly, Postgres refuses it (22P02) inside the create.
+    const ids = await store(
+      claim({ account: account.id, reward: reward.id, quantity: 1 }),
+      claim({ account: account.id, reward: reward.id, quantity: 1.5 }),
+      claim({ account: account.id, reward: reward.id, quantity: 1 }),
+    );
+    await executePendingRequests(h.deps.db, ids, { ...settings, logger: (await import("pino")).pino({ level: "silent" }) });
+    const outcomes = await Promise.all(ids.map(outcomeOf));
+    expect(outcomes.map((o) => o.response)).toEqual([201, 400, 201]);
+    expect(await balanceOf(account.id)).toBe(998);
+  });
+
+  test("a request past its deadline is withdrawn; the others of its group commit", async () => {
+    const account = await createAccount(h, 1000);
+    const reward = await createReward(h, "discount_amount", { cost: 100 });
+    const ids = await store(
+      claim({ account: account.id, reward: reward.id, quantity: 1 }),
+      claim({ account: account.id, reward: reward.id, quantity: 1 }, { budgetMs: 1 }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const results = await executePendingRequests(h.deps.db, ids, settings);
+    expect(results.get(ids[1]!)).toEqual({ ok: true, outcome: { outcome: "nothing_to_do" } });
+    expect(await findRequest(h.deps.db, ids[1]!)).toBeUndefined();
+    expect((await outcomeOf(ids[0]!)).response).toBe(201);
+    expect(await balanceOf(account.id)).toBe(900);
+  });
+
+  test("another operation in the batch runs alone, after the group, with its own outcome", async () => {
+    const account = await createAccount(h, 1000);
+    const reward = await createReward(h, "discount_amount", { cost: 100 });
+    const [create] = await store(claim({ account: account.id, reward: reward.id, quantity: 1 }));
+    await executePendingRequests(h.deps.db, [create!], settings);
+    const redemption = (await outcomeOf(create!)).body.id as string;
+    const ids = await store(
+      claim({ id: redemption }, { operation: "redemption.release" }),
+      claim({ account: account.id, reward: reward.id, quantity: 1 }),
+      claim({ account: account.id, reward: reward.id, quantity: 1 }),
+    );
+    await executePendingRequests(h.deps.db, ids, settings);
+    const outcomes = await Promise.all(ids.map(outcomeOf));
+    expect(outcomes.map((o) => o.response)).toEqual([200, 201, 201]);
+    expect(outcomes[0]!.body.status).toBe("released");
+    expect(await balanceOf(account.id)).toBe(800);
+  });
+});
