@@ -20,15 +20,28 @@ export const ID_PREFIXES = {
 
 export type IdKind = keyof typeof ID_PREFIXES;
 
+/**
+ * Random bytes drawn from the CSPRNG 4 KiB at a time: every id costs a call into OpenSSL otherwise, and
+ * a redemption draws half a dozen. Each byte is used once.
+ */
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let poolAt = 0;
+function randomByte(): number {
+  if (poolAt === POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolAt = 0;
+  }
+  return pool[poolAt++]!;
+}
+
 /** Random base62 string; rejection sampling keeps every character equally likely. */
 export function randomString(length: number, alphabet = ALPHABET): string {
   const limit = 256 - (256 % alphabet.length);
   let out = "";
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < limit) out += alphabet[byte % alphabet.length];
-      if (out.length === length) break;
-    }
+    const byte = randomByte();
+    if (byte < limit) out += alphabet[byte % alphabet.length];
   }
   return out;
 }

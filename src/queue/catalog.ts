@@ -33,7 +33,9 @@ export const JOBS = {
   },
   "expire-redemption": {
     queue: "lifecycle",
-    payload: z.object({ redemptionId: z.string() }),
+    // The discounts one group commit created: their `expires_at` lie within moments of each other, so
+    // one timer serves them all. A job from before batching carries `redemptionId`: still run.
+    payload: z.union([z.object({ redemptionIds: z.array(z.string()).min(1).max(1_000) }), z.object({ redemptionId: z.string() })]),
   },
   "deliver-webhook": {
     queue: "deliveries",

@@ -40,7 +40,7 @@ describe("with a 1 s pending TTL", () => {
     const r = await redeem(h, "discount_amount");
     await createJobFinished(h, r.id);
     const job = await h.deps.queues.lifecycle.getJob(`expire_${r.id}`);
-    expect(job?.data).toEqual({ redemptionId: r.id });
+    expect(job?.data).toEqual({ redemptionIds: [r.id] });
     const after = await waitWhilePending(h, r.id);
     expect(after).toMatchObject({
       status: "released", version: 2, balance: 600, inventory: 5, ledger: ["redemption:-500", "release:500"], events: ["created@1", "released@2"],
