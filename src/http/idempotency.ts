@@ -155,8 +155,10 @@ async function bounded(work: Promise<unknown>, ms: number, what: string): Promis
 /**
  * Waits for the request's outcome until its deadline: woken by the job's completion notice (or, should
  * it be lost, by polling with backoff), it reads the outcome of record from Postgres.
- * While the row is pending the job is re-added now and then (deduplicated by id), which recovers a job
- * lost with Redis or one whose web process died (a retry with the key waits here for it).
+ * While the row is pending the job is re-added now and then, which recovers a job lost with Redis or
+ * one whose web process died (a retry with the key waits here for it). The re-add names the job the
+ * request went out with (its batch's), so while that job still waits in a backlog nothing is added:
+ * under overload, re-adds must not grow the queue they are waiting in.
  */
 async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number, timing: Timing, jobId = id): Promise<Response> {
   const redriveEveryMs = Math.min(2_000, Math.max(200, timing.budget / 4));
@@ -176,7 +178,7 @@ async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number,
     pollMs = Math.min(pollMs * 2, 1_000);
     if (Date.now() >= nextRedrive) {
       nextRedrive = Date.now() + redriveEveryMs;
-      await bounded(redrive(deps.queues, "execute-request", { requestIds: [id] }, { jobId: id }), Math.min(1_000, timing.left(waitUntil)), "redis: re-add").catch(() => {});
+      await bounded(redrive(deps.queues, "execute-request", { requestIds: [id] }, { jobId }), Math.min(1_000, timing.left(waitUntil)), "redis: re-add").catch(() => {});
     }
   }
   return settle(c, deps, id, deadline, timing);
