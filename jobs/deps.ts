@@ -26,7 +26,7 @@ export interface WorkerDeps {
    * Runs stored requests; the requests of jobs running at the same moment share one transaction (group
    * commit). A few groups at once keep Postgres's cores busy while one group waits for its COMMIT.
    */
-  requestRuns: MicroBatch<string, RequestRunResult>;
+  requestRuns: MicroBatch<{ id: string; merchant: string }, RequestRunResult>;
   /** Outbound webhook HTTP: a dispatcher that only connects to addresses the SSRF guard permits. */
   webhooks: { dispatcher: Dispatcher; allow: AllowList };
 }
@@ -47,9 +47,11 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
       maxSize: 128,
       maxWaitMs: 0,
       maxInFlight: Math.max(1, Math.min(4, Math.floor(config.DATABASE_POOL_SIZE / 2))),
-      run: async (ids) => {
-        const results = await executePendingRequests(db, ids, runSettings);
-        return ids.map((id) => results.get(id)!);
+      // A merchant's backlog must not fill every transaction: the others' requests go in the next one.
+      ownerOf: (request) => request.merchant,
+      run: async (requests) => {
+        const results = await executePendingRequests(db, requests.map((request) => request.id), runSettings);
+        return requests.map((request) => results.get(request.id)!);
       },
     }),
     config,

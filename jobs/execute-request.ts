@@ -16,7 +16,8 @@ import { scheduleExpiries } from "./expire-redemption.js";
  */
 export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"execute-request">>) {
   const ids = "requestIds" in job.data ? job.data.requestIds : [job.data.requestId];
-  const results = await Promise.all(ids.map((id) => deps.requestRuns.add(id)));
+  const merchant = ("merchant" in job.data && job.data.merchant) || "";
+  const results = await Promise.all(ids.map((id) => deps.requestRuns.add({ id, merchant })));
   const created: string[] = [];
   let retry: unknown;
   let unknownOperation: string | null | undefined;

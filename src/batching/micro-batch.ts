@@ -18,6 +18,11 @@ export interface MicroBatchOptions<In, Out> {
   maxWaitMs: number;
   /** Batches running at once; beyond it, items wait for a running batch to finish. Default: no limit. */
   maxInFlight?: number;
+  /**
+   * Whose item it is (a merchant). When more items wait than one batch holds, the batch takes them
+   * round-robin across owners, so one owner's backlog cannot push another's items back by many batches.
+   */
+  ownerOf?: (item: In) => string;
   run: (items: In[]) => Promise<Out[]>;
 }
 
@@ -60,12 +65,33 @@ export class MicroBatch<In, Out> {
   }
 
   private startBatches(): void {
-    while (this.due && this.pending.length > 0 && this.running < this.maxInFlight) {
-      const batch = this.pending.splice(0, this.options.maxSize);
-      this.runBatch(batch);
-    }
+    while (this.due && this.pending.length > 0 && this.running < this.maxInFlight) this.runBatch(this.take());
     if (this.pending.length === 0) this.due = false;
     // What is left waited already: it goes as soon as a slot frees, unless it has filled a batch.
+  }
+
+  /** The next batch: the oldest items, or with `ownerOf` and a backlog, one per owner in turn. */
+  private take(): Pending<In, Out>[] {
+    const { maxSize, ownerOf } = this.options;
+    if (!ownerOf || this.pending.length <= maxSize) return this.pending.splice(0, maxSize);
+    const byOwner = new Map<string, Pending<In, Out>[]>();
+    for (const entry of this.pending) {
+      const owner = ownerOf(entry.item);
+      const queue = byOwner.get(owner);
+      if (queue) queue.push(entry);
+      else byOwner.set(owner, [entry]);
+    }
+    const batch: Pending<In, Out>[] = [];
+    const queues = [...byOwner.values()];
+    for (let round = 0; batch.length < maxSize; round++) {
+      for (const queue of queues) {
+        if (round < queue.length) batch.push(queue[round]!);
+        if (batch.length === maxSize) break;
+      }
+    }
+    const taken = new Set(batch);
+    this.pending = this.pending.filter((entry) => !taken.has(entry));
+    return batch;
   }
 
   private runBatch(batch: Pending<In, Out>[]): void {

@@ -132,7 +132,7 @@ export async function runInWorker<N extends WorkerOperationName>(
   const deadline = Date.now() + timing.budget;
   let jobId: string | undefined;
   try {
-    jobId = await withDeadline(deps.requests.enqueue(id), Math.min(2_000, timing.left(deadline)), "redis: enqueue");
+    jobId = await withDeadline(deps.requests.enqueue(id, identity.scope.merchantId), Math.min(2_000, timing.left(deadline)), "redis: enqueue");
   } catch (error) {
     // Not enqueued, or enqueued too late to tell: withdraw the row, or learn it ran.
     if (!isOutage(error)) throw error;

@@ -25,7 +25,8 @@ export const JOBS = {
     queue: "requests",
     // The requests the web process stored together (or one, re-driven alone). A job from before
     // batching carries `requestId`: still run, so an upgrade loses nothing queued.
-    payload: z.union([z.object({ requestIds: z.array(z.string()).min(1).max(1_000) }), z.object({ requestId: z.string() })]),
+    // `merchant` (whose requests they are) lets the worker share its transactions fairly between merchants.
+    payload: z.union([z.object({ requestIds: z.array(z.string()).min(1).max(1_000), merchant: z.string().optional() }), z.object({ requestId: z.string() })]),
   },
   "process-inbound-webhook": {
     queue: "inbound",

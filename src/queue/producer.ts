@@ -53,11 +53,15 @@ export async function enqueue<N extends JobName>(
 export async function enqueueMany<N extends JobName>(
   queues: Queues,
   name: N,
-  jobs: { payload: JobPayload<N>; jobId: string; delay?: number }[],
+  jobs: { payload: JobPayload<N>; jobId: string; delay?: number; priority?: number }[],
 ): Promise<void> {
   if (jobs.length === 0) return;
   await ready(queues[JOBS[name].queue]).addBulk(
-    jobs.map((job) => ({ name, data: JOBS[name].payload.parse(job.payload), opts: { ...DEFAULT_JOB_OPTIONS, jobId: job.jobId, ...(job.delay ? { delay: job.delay } : {}) } })),
+    jobs.map((job) => ({
+      name,
+      data: JOBS[name].payload.parse(job.payload),
+      opts: { ...DEFAULT_JOB_OPTIONS, jobId: job.jobId, ...(job.delay ? { delay: job.delay } : {}), ...(job.priority ? { priority: job.priority } : {}) },
+    })),
   );
 }
 

@@ -77,3 +77,31 @@ describe("MicroBatch with maxInFlight (group commit)", () => {
     expect(Math.max(...batches.map((b) => b.length))).toBe(2);
   });
 });
+
+describe("MicroBatch with ownerOf (fair to every owner)", () => {
+  it("takes a backlog round-robin across owners, so a lone item of a quiet owner goes in the next batch", async () => {
+    const batches: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batch = new MicroBatch<string, string>({
+      maxSize: 3,
+      maxWaitMs: 0,
+      maxInFlight: 1,
+      ownerOf: (item) => item[0]!,
+      run: async (items) => {
+        batches.push(items);
+        if (items[0] === "a0") await gate;
+        return items;
+      },
+    });
+    const all = [batch.add("a0")];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 1; i <= 7; i++) all.push(batch.add(`a${i}`));
+    all.push(batch.add("b1"));
+    release();
+    await Promise.all(all);
+    expect(batches[0]).toEqual(["a0"]);
+    expect(batches[1]).toContain("b1"); // not behind a1…a7
+    expect(batches.flat().sort()).toEqual(["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "b1"].sort());
+  });
+});
