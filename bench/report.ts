@@ -14,6 +14,7 @@ import type { S3Result } from "./scenarios/s3-hot.js";
 import type { S4Result } from "./scenarios/s4-inbound.js";
 import type { S5Result } from "./scenarios/s5-deliveries.js";
 import type { QueueMemory, SoakResult } from "./scenarios/s6-memory.js";
+import type { S7Result } from "./scenarios/s7-noisy-neighbour.js";
 
 export interface Results {
   mode: "smoke" | "full";
@@ -43,6 +44,7 @@ export interface Results {
     s5?: S5Result | undefined;
     soak?: SoakResult | undefined;
     queueMemory?: QueueMemory | undefined;
+    s7?: S7Result | undefined;
   };
   errors: string[];
 }
@@ -155,6 +157,8 @@ export function renderReport(r: Results): string {
     }
   }
 
+  if (r.scenarios.s7) out.push(...renderS7(r.scenarios.s7));
+
   // Hand-written history of the optimisation work (before/after runs of the focused scripts).
   const history = new URL("../../bench/optimizations.md", import.meta.url);
   if (existsSync(history)) out.push(readFileSync(history, "utf8").trim(), "");
@@ -183,4 +187,22 @@ export function renderReport(r: Results): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.stdout.write(renderReport(JSON.parse(readFileSync(process.argv[2] ?? "bench/last-run.json", "utf8")) as Results));
+}
+
+function renderS7(s7: S7Result): string[] {
+  const cells = (name: string, x: LoadResult & { offeredRate?: number }) => row([name, n0(x.offeredRate ?? x.rate), n0(x.rate), ...lat(x), n0(x.errors)]);
+  return [
+    "## S7 — noisy neighbour (fair to every merchant)",
+    "",
+    `Merchant B sends an open-loop trickle alone, then while merchant A floods creates with ${s7.floodClients} closed-loop clients (A's rate limit, like every limit here, far above what the machine serves). **B's p99 under the flood = ${s7.p99Ratio.toFixed(2)}× its quiet p99** (target ≤ 2×: ${verdict(s7.p99Ratio <= 2)}).`,
+    "",
+    row(["traffic", "offered/s", "answered/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"]),
+    row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    cells("B alone", s7.quiet),
+    cells("B during A's flood", s7.flooded),
+    cells("A's flood (closed loop)", s7.flood),
+    "",
+    "How: the web takes a backlog round-robin across merchants into its batches, enqueues one create job per merchant prioritised by how busy the merchant keeps the process (a flood gets a high number and waits behind its neighbours), and the worker shares its group commits round-robin across merchants.",
+    "",
+  ];
 }

@@ -26,6 +26,7 @@ import { s3Hot } from "./scenarios/s3-hot.js";
 import { s4Inbound } from "./scenarios/s4-inbound.js";
 import { s5Deliveries } from "./scenarios/s5-deliveries.js";
 import { queueMemory, soak } from "./scenarios/s6-memory.js";
+import { s7NoisyNeighbour } from "./scenarios/s7-noisy-neighbour.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const deadlineSeconds = Number(process.env.BENCH_DEADLINE_SECONDS ?? (SMOKE ? 600 : 1500));
@@ -100,7 +101,10 @@ const results: Results = {
   errors: [],
 };
 
-async function phase<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
+/** BENCH_ONLY=pgbench,s2,s7 runs only those phases (keys: pgbench hono raw bullmq s1 … s7 soak memory). */
+const only = process.env.BENCH_ONLY?.split(",").map((key) => key.trim().toLowerCase());
+async function phase<T>(name: string, run: () => Promise<T>, key?: string): Promise<T | undefined> {
+  if (only && key !== undefined && !only.includes(key)) return undefined;
   log(`${name} …`);
   try {
     const value = await run();
@@ -114,29 +118,30 @@ async function phase<T>(name: string, run: () => Promise<T>): Promise<T | undefi
 }
 
 try {
-  const pgb = await phase("ceiling: pgbench", pgbenchCeilings);
+  const pgb = await phase("ceiling: pgbench", pgbenchCeilings, "pgbench");
   if (pgb) results.ceilings.pgbench = { uniform: pgb.uniform, hot: pgb.hot };
-  results.ceilings.hono = await phase("ceiling: Hono hello-world", () => httpCeiling("hono"));
-  results.ceilings.rawPost = await phase("ceiling: raw undici POST", () => httpCeiling("raw"));
-  results.ceilings.bullmq = await phase("ceiling: BullMQ round trip", () => bullmqCeiling(32, Number(process.env.WORKER_CONCURRENCY ?? 16)));
+  results.ceilings.hono = await phase("ceiling: Hono hello-world", () => httpCeiling("hono"), "hono");
+  results.ceilings.rawPost = await phase("ceiling: raw undici POST", () => httpCeiling("raw"), "raw");
+  results.ceilings.bullmq = await phase("ceiling: BullMQ round trip", () => bullmqCeiling(32, Number(process.env.WORKER_CONCURRENCY ?? 16)), "bullmq");
 
   const svc = await phase("service: start", () => startService());
   if (svc) {
     results.config = svc.config;
     try {
       const ctx = await seedRedemptions(svc);
-      results.scenarios.s2 = await phase("S2 throughput", () => s2Throughput(ctx));
+      results.scenarios.s2 = await phase("S2 throughput", () => s2Throughput(ctx), "s2");
       const s2Max = results.scenarios.s2?.rate ?? 100;
-      results.scenarios.s1 = await phase("S1 latency", () => s1Latency(ctx, s2Max));
-      results.scenarios.s3 = await phase("S3 hot account", () => s3Hot(ctx));
-      results.scenarios.s4 = await phase("S4 inbound webhooks", () => s4Inbound(svc));
-      results.scenarios.soak = await phase("S6 soak", () => soak(ctx, Math.max(1, Math.round(s2Max * 0.25))));
+      results.scenarios.s1 = await phase("S1 latency", () => s1Latency(ctx, s2Max), "s1");
+      results.scenarios.s3 = await phase("S3 hot account", () => s3Hot(ctx), "s3");
+      results.scenarios.s7 = await phase("S7 noisy neighbour", () => s7NoisyNeighbour(ctx, s2Max), "s7");
+      results.scenarios.s4 = await phase("S4 inbound webhooks", () => s4Inbound(svc), "s4");
+      results.scenarios.soak = await phase("S6 soak", () => soak(ctx, Math.max(1, Math.round(s2Max * 0.25))), "soak");
     } finally {
       await phase("service: stop", () => svc.stop());
     }
   }
-  results.scenarios.s5 = await phase("S5 outbound deliveries", s5Deliveries);
-  results.scenarios.queueMemory = await phase("S6 queue memory", queueMemory);
+  results.scenarios.s5 = await phase("S5 outbound deliveries", s5Deliveries, "s5");
+  results.scenarios.queueMemory = await phase("S6 queue memory", queueMemory, "memory");
 } finally {
   await cleanupAll();
   results.seconds = (performance.now() - t0) / 1000;
