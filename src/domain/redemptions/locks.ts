@@ -6,13 +6,14 @@ import type { RedemptionRow } from "./serialize.js";
  * The lock order (docs/guarantees.md, "Lock order"). Every transaction that moves points or stock takes
  * its row locks in this order, so no two can wait for each other in a cycle:
  *
- *   1. its own request or inbox row (idempotency_keys / inbound_webhooks): one, nobody else's;
+ *   1. its own request or inbox rows (idempotency_keys / inbound_webhooks), in id order: nobody else's;
  *   2. existing redemptions, in id order;
  *   3. rewards, in id order;
  *   4. loyalty accounts, in id order;
  *   then inserts (ledger rows, events, a new redemption): rows and unique-index keys no other
  *   transaction can be waiting for, as they belong to a redemption this one holds or creates.
  *
+ * A group commit of creates takes 1, then 3 (limited rewards), then 4 for all its creates up front.
  * Create is 1 → 3 → 4 in its one statement (the debit's WHERE needs the inventory take's result, so the
  * reward is updated before the account is). A single transition is 2 → 3 → 4 by construction
  * (`applyTransition`: inventory, then balance). What needs care is an event naming several redemptions:
