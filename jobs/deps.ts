@@ -44,7 +44,9 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
   const runSettings = { pendingTtlSeconds: config.REDEMPTION_PENDING_TTL_SECONDS, logger };
   return {
     requestRuns: new MicroBatch({
-      maxSize: 128,
+      // Small enough that a group takes a few milliseconds: a request arriving behind a full one waits
+      // that long, not for hundreds of others' statements.
+      maxSize: 32,
       maxWaitMs: 0,
       maxInFlight: Math.max(1, Math.min(4, Math.floor(config.DATABASE_POOL_SIZE / 2))),
       // A merchant's backlog must not fill every transaction: the others' requests go in the next one.

@@ -33,7 +33,8 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
         connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null, connectTimeout: 2_000, retryStrategy: reconnectDelay },
         prefix: deps.config.QUEUE_PREFIX,
         // Deliveries mostly wait on receivers' networks, so that queue runs many more at once.
-        concurrency: key === "deliveries" ? deps.config.WEBHOOK_DELIVERY_CONCURRENCY : deps.config.WORKER_CONCURRENCY,
+        // Request jobs wait on a shared group commit, not on a connection each: hold many at once.
+        concurrency: key === "deliveries" ? deps.config.WEBHOOK_DELIVERY_CONCURRENCY : key === "requests" ? deps.config.REQUEST_JOBS_IN_FLIGHT : deps.config.WORKER_CONCURRENCY,
         // Completed/failed counts kept in Redis by BullMQ, reported fleet-wide by the web's /metrics.
         metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
         // A worker killed mid-job leaves its jobs "active" until their lock expires and a stalled-job

@@ -60,6 +60,12 @@ const schema = z.object({
   MAX_ATTEMPTS: int(1, 1000).default(10),
   /** Jobs one worker process runs at once, per queue. */
   WORKER_CONCURRENCY: int(1, 512).default(16),
+  /**
+   * REST request jobs one worker process holds at once. They wait for a shared group commit, not for a
+   * connection of their own, so this can be far above DATABASE_POOL_SIZE: more jobs held means larger
+   * groups under load, and a free slot for a quiet merchant's job while another merchant floods.
+   */
+  REQUEST_JOBS_IN_FLIGHT: int(1, 4096).default(64),
   /** Postgres connections per process. */
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   /** How often the worker's sweepers re-drive work from Postgres. */

@@ -19,8 +19,8 @@ export class RequestBatches {
 
   constructor(db: Db, queues: Queues) {
     // Two batches in flight per step: one being answered while the next gathers (group commit).
-    this.claims = new MicroBatch({ maxSize: 64, maxWaitMs: 0, maxInFlight: 2, ownerOf: (pending) => pending.claim.identity.scope.merchantId, run: (claims) => storeClaims(db, claims) });
-    this.enqueues = new MicroBatch({ maxSize: 64, maxWaitMs: 0, maxInFlight: 2, ownerOf: merchantOf, run: (requests) => enqueueByMerchant(queues, this.priority, requests) });
+    this.claims = new MicroBatch({ maxSize: 32, maxWaitMs: 0, maxInFlight: 2, ownerOf: (pending) => pending.claim.identity.scope.merchantId, run: (claims) => storeClaims(db, claims) });
+    this.enqueues = new MicroBatch({ maxSize: 32, maxWaitMs: 0, maxInFlight: 2, ownerOf: merchantOf, run: (requests) => enqueueByMerchant(queues, this.priority, requests) });
     this.reads = new MicroBatch({
       maxSize: 256,
       maxWaitMs: 0,

@@ -83,7 +83,12 @@ describe("recovery when the queue fails", () => {
     const account = await createAccount(h, 1000);
     const reward = await createReward(h);
     const pending = h.api("POST", "/v1/loyalty/redemptions", { body: { account: account.id, reward: reward.id }, idempotencyKey: "lost-job" });
-    await waitFor(async () => ((await h.deps.queues.requests.getJobCounts("waiting")).waiting ?? 0) > 0, "the job to be queued");
+    // Create jobs carry a merchant priority (TenantPriority), so they wait in BullMQ's "prioritized" state.
+    const queued = async () => {
+      const counts = await h.deps.queues.requests.getJobCounts("waiting", "prioritized");
+      return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+    };
+    await waitFor(async () => (await queued()) > 0, "the job to be queued");
     await h.flushQueues();
     h.startWorkers();
     const res = await pending;
@@ -124,8 +129,8 @@ describe("recovery when the queue fails", () => {
     expect(res.status).toBe(503);
     h.startWorkers();
     await waitFor(async () => {
-      const counts = await h.deps.queues.requests.getJobCounts("waiting", "active");
-      return (counts.waiting ?? 0) + (counts.active ?? 0) === 0;
+      const counts = await h.deps.queues.requests.getJobCounts("waiting", "prioritized", "active");
+      return (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.active ?? 0) === 0;
     }, "the late job to run");
     expect(await redemptionsOf(account.id)).toHaveLength(0);
     expect(await balanceOf(account.id)).toBe(1000);
