@@ -56,13 +56,16 @@ export async function enqueueMany<N extends JobName>(
   jobs: { payload: JobPayload<N>; jobId: string; delay?: number; priority?: number }[],
 ): Promise<void> {
   if (jobs.length === 0) return;
-  await ready(queues[JOBS[name].queue]).addBulk(
-    jobs.map((job) => ({
-      name,
-      data: JOBS[name].payload.parse(job.payload),
-      opts: { ...DEFAULT_JOB_OPTIONS, jobId: job.jobId, ...(job.delay ? { delay: job.delay } : {}), ...(job.priority ? { priority: job.priority } : {}) },
-    })),
-  );
+  const queue = ready(queues[JOBS[name].queue]);
+  const bulk = jobs.map((job) => ({
+    name,
+    data: JOBS[name].payload.parse(job.payload),
+    opts: { ...DEFAULT_JOB_OPTIONS, jobId: job.jobId, ...(job.delay ? { delay: job.delay } : {}), ...(job.priority ? { priority: job.priority } : {}) },
+  }));
+  // addBulk wraps its scripts in MULTI/EXEC: for the common lone job (a quiet moment) that is two
+  // commands more than one add.
+  if (bulk.length === 1) await queue.add(bulk[0]!.name, bulk[0]!.data, bulk[0]!.opts);
+  else await queue.addBulk(bulk);
 }
 
 /**
