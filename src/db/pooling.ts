@@ -28,7 +28,9 @@ export function useTransactionPooling(client: pg.PoolClient, timeouts: DbTimeout
     `; SET LOCAL statement_timeout = ${Math.round(timeouts.statementMs)}` +
     `; SET LOCAL idle_in_transaction_session_timeout = ${Math.round(timeouts.idleInTransactionMs)}`;
   const closeOnDeadline = (error: { message?: string }) => {
-    if (error?.message === CLIENT_DEADLINE) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    // end() marks the client as ending at once (so the pool discards it when Kysely releases it, a few
+    // microtasks later) and, with a query still active, cuts the socket rather than waiting for it.
+    if (error?.message === CLIENT_DEADLINE) client.end().catch(() => {});
     throw error;
   };
   (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
