@@ -177,6 +177,34 @@ describe("no session state across transactions", () => {
   });
 });
 
+describe("deadlines without session settings", () => {
+  const short = { connectMs: 2_000, statementMs: 300, idleInTransactionMs: 60_000 };
+
+  test("a statement in a transaction is cancelled by Postgres (the SET LOCAL statement_timeout)", async () => {
+    const db = createDb(h.config.DATABASE_URL, 1, short, undefined, "transaction");
+    try {
+      const slow = db.transaction().execute((trx) => sql`SELECT pg_sleep(5)`.execute(trx));
+      await expect(slow).rejects.toMatchObject({ code: "57014" }); // query_canceled: Postgres's timeout, not ours
+      expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test("a statement outside a transaction ends at the client-side deadline, and its connection is not reused", async () => {
+    const db = createDb(h.config.DATABASE_URL, 1, short, undefined, "transaction");
+    try {
+      await expect(sql`SELECT pg_sleep(10)`.execute(db)).rejects.toThrow(/Query read timeout/);
+      // Pooled again, the one connection would answer only after the 10 s sleep; closed, a new one answers.
+      const started = Date.now();
+      expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows).toEqual([{ one: 1 }]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe("the failures this mode avoids (so these tests can fail)", () => {
   test("DATABASE_POOLING=session through PgBouncer cannot even connect: it sends the timeouts as startup parameters", async () => {
     const db = createDb(h.config.DATABASE_URL, 1, undefined, undefined, "session");
