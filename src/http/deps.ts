@@ -7,6 +7,7 @@ import { createRedis } from "../queue/redis.js";
 import type { AppDeps } from "./env.js";
 import { ApiKeyCache } from "./key-cache.js";
 import { OutcomeWaiter } from "./outcomes.js";
+import { InboxWriter } from "./inbox-writer.js";
 import { RequestBatches } from "./request-batches.js";
 
 export function buildAppDeps(config: Config): AppDeps {
@@ -31,6 +32,7 @@ export function buildAppDeps(config: Config): AppDeps {
     redis,
     queues,
     requests: new RequestBatches(db, queues),
+    inbox: new InboxWriter(db, queues, logger, config.REQUEST_TIMEOUT_MS),
     outcomes: new OutcomeWaiter(config.REDIS_URL, config.QUEUE_PREFIX, monitor),
     logger,
     monitor,
@@ -41,6 +43,6 @@ export function buildAppDeps(config: Config): AppDeps {
 /** Closes every connection; each close is bounded by the caller (see bin/web.ts). */
 export async function closeAppDeps(deps: AppDeps): Promise<void> {
   deps.monitor.stop();
-  await Promise.allSettled([deps.keys.close(), deps.outcomes.close(), closeQueues(deps.queues), deps.db.destroy()]);
+  await Promise.allSettled([deps.keys.close(), deps.outcomes.close(), deps.inbox.idle().then(() => closeQueues(deps.queues)), deps.db.destroy()]);
   deps.redis.disconnect();
 }

@@ -6,6 +6,7 @@ import type { Queues } from "../queue/producer.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import type { ApiKeyCache } from "./key-cache.js";
 import type { OutcomeWaiter } from "./outcomes.js";
+import type { InboxWriter } from "./inbox-writer.js";
 import type { RequestBatches } from "./request-batches.js";
 
 /** Everything the web process needs, passed in so tests build the real app with a test config. */
@@ -18,6 +19,8 @@ export interface AppDeps {
   outcomes: OutcomeWaiter;
   /** Worker-run requests: stored and enqueued in batches, their outcomes read in batches. */
   requests: RequestBatches;
+  /** Verified inbound webhooks: stored in batches (answered once committed), then enqueued in bulk. */
+  inbox: InboxWriter;
   logger: Logger;
   /** Reports Postgres and Redis outages once each; /readyz reads it. */
   monitor: DependencyMonitor;

@@ -25,39 +25,90 @@ export interface ReceivedWebhook {
   payload: string;
 }
 
+export interface StoredWebhook {
+  id: string;
+  /** The webhook-id was stored before (or earlier in the same batch): `id` is that row's. */
+  duplicate: boolean;
+}
+
 /**
  * Stores a verified webhook. A redelivery (same merchant, source and webhook-id) inserts nothing and
  * returns the row already stored: concurrent duplicates race on the unique key, and exactly one wins.
  */
-export async function storeInboundWebhook(db: Executor, webhook: ReceivedWebhook): Promise<{ id: string; duplicate: boolean }> {
-  const inserted = await db
-    .insertInto("inbound_webhooks")
-    .values({
-      id: newId("inbox"),
-      merchant_id: webhook.merchantId,
-      source: webhook.source,
-      webhook_id: webhook.webhookId,
-      event_type: webhook.eventType,
-      livemode: webhook.livemode,
-      payload: webhook.payload,
-      outcome: null,
-      results: null,
-      processed_at: null,
-      last_error: null,
-      failed_at: null,
-    })
-    .onConflict((oc) => oc.columns(["merchant_id", "source", "webhook_id"]).doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  if (inserted) return { id: inserted.id, duplicate: false };
-  const existing = await db
+export async function storeInboundWebhook(db: Executor, webhook: ReceivedWebhook): Promise<StoredWebhook> {
+  const [stored] = await storeInboundWebhooks(db, [webhook]);
+  return stored!;
+}
+
+const keyOf = (webhook: ReceivedWebhook) => `${webhook.merchantId}\u0000${webhook.source}\u0000${webhook.webhookId}`;
+
+/**
+ * Stores many verified webhooks with one multi-row INSERT; one result per webhook, in order. A repeat
+ * within the batch is answered as a duplicate of its first occurrence (one statement cannot insert a
+ * key twice); a webhook-id stored before is looked up in one more statement, which runs only when a
+ * batch holds such a redelivery. The INSERT commits on its own (autocommit), so the lookup sees a
+ * concurrent duplicate's row once the INSERT has waited for it.
+ */
+export async function storeInboundWebhooks(db: Executor, webhooks: ReceivedWebhook[]): Promise<StoredWebhook[]> {
+  const firstOf = new Map<string, number>();
+  const rows = webhooks.flatMap((webhook, index) => {
+    const key = keyOf(webhook);
+    if (firstOf.has(key)) return [];
+    firstOf.set(key, index);
+    return [{ index, id: newId("inbox"), webhook }];
+  });
+  const inserted = new Set(
+    (
+      await db
+        .insertInto("inbound_webhooks")
+        .values(
+          rows.map(({ id, webhook }) => ({
+            id,
+            merchant_id: webhook.merchantId,
+            source: webhook.source,
+            webhook_id: webhook.webhookId,
+            event_type: webhook.eventType,
+            livemode: webhook.livemode,
+            payload: webhook.payload,
+            outcome: null,
+            results: null,
+            processed_at: null,
+            last_error: null,
+            failed_at: null,
+          })),
+        )
+        .onConflict((oc) => oc.columns(["merchant_id", "source", "webhook_id"]).doNothing())
+        .returning("id")
+        .execute()
+    ).map((row) => row.id),
+  );
+  const storedBefore = rows.filter((row) => !inserted.has(row.id)).map((row) => row.webhook);
+  const existing = await findStoredIds(db, storedBefore);
+  const idOfKey = new Map(rows.map((row) => [keyOf(row.webhook), inserted.has(row.id) ? row.id : existing.get(keyOf(row.webhook))]));
+  return webhooks.map((webhook, index) => {
+    const key = keyOf(webhook);
+    const id = idOfKey.get(key);
+    if (!id) throw new Error(`inbound webhook ${webhook.webhookId} was neither inserted nor found`);
+    const firstInserted = firstOf.get(key) === index && inserted.has(id);
+    return { id, duplicate: !firstInserted };
+  });
+}
+
+/** The ids of webhooks already stored, by their (merchant, source, webhook-id) key. */
+async function findStoredIds(db: Executor, webhooks: ReceivedWebhook[]): Promise<Map<string, string>> {
+  if (webhooks.length === 0) return new Map();
+  const rows = await db
     .selectFrom("inbound_webhooks")
-    .select("id")
-    .where("merchant_id", "=", webhook.merchantId)
-    .where("source", "=", webhook.source)
-    .where("webhook_id", "=", webhook.webhookId)
-    .executeTakeFirstOrThrow();
-  return { id: existing.id, duplicate: true };
+    .select(["id", "merchant_id", "source", "webhook_id"])
+    .where((eb) =>
+      eb(
+        eb.refTuple("merchant_id", "source", "webhook_id"),
+        "in",
+        webhooks.map((webhook) => eb.tuple(webhook.merchantId, webhook.source, webhook.webhookId)),
+      ),
+    )
+    .execute();
+  return new Map(rows.map((row) => [keyOf({ merchantId: row.merchant_id, source: row.source, webhookId: row.webhook_id } as ReceivedWebhook), row.id]));
 }
 
 /** Locks the row for processing; concurrent runs of its job serialise here and the later one sees it processed. */

@@ -78,6 +78,7 @@ export function documentOnlyDeps(): AppDeps {
     queues: {} as AppDeps["queues"],
     outcomes: unused as AppDeps["outcomes"],
     requests: unused as AppDeps["requests"],
+    inbox: unused as AppDeps["inbox"],
     logger: createLogger("silent"),
     monitor: { isDown: () => false, down: () => {}, up: () => {} } as unknown as AppDeps["monitor"],
     keys: unused as AppDeps["keys"],
