@@ -98,6 +98,40 @@ describe("many webhooks at once", () => {
   });
 });
 
+test("rows that cannot touch a redemption, settled together, record what each would record alone in its transaction", async () => {
+  const r = await redeem(h, "discount_amount");
+  const events = [
+    { type: "payment.completed", data: { object: { id: "pay_plain", amount: 1000, currency: "EUR", discounts: [] } } },
+    { type: "payment.refunded", data: { object: { id: "pay_other" } } },
+    { type: "payment.failed", data: { object: { amount: "not a payment" } } },
+    completed(r.id),
+  ];
+  const warehouse = [{ type: "shipment.shipped", data: { object: { tracking: "no redemption" } } }, { type: "shipment.lost", data: { object: {} } }];
+  const asRows = () => [...events.map((event) => received(event)), ...warehouse.map((event) => ({ ...received(event), source: "warehouse" as const }))];
+  const together = await storeInboundWebhooks(h.deps.db, asRows());
+  expect(await processInboundWebhookJob(h.workerDeps, { data: { inboxIds: together.map((row) => row.id) } } as never)).toEqual({ inbox: 6, processed: 6 });
+  const alone = await storeInboundWebhooks(h.deps.db, asRows());
+  for (const row of alone) await processInboundWebhookJob(h.workerDeps, { data: { inboxId: row.id } } as never);
+  const recorded = async (id: string) => {
+    const row = await rowById(id);
+    expect(row.processed_at).toBeInstanceOf(Date);
+    return { outcome: row.outcome, results: row.results };
+  };
+  const expected = [
+    { outcome: "ignored", results: [] },
+    { outcome: "ignored", results: [] },
+    { outcome: "invalid_payload", results: [] },
+    { outcome: "processed", results: [{ ref: r.id, redemption: r.id, outcome: "applied" }] },
+    { outcome: "invalid_payload", results: [] },
+    { outcome: "ignored", results: [] },
+  ];
+  expect(await Promise.all(together.map((row) => recorded(row.id)))).toEqual(expected);
+  // Alone, the completion finds the redemption applied already; every other row records the same.
+  expected[3] = { outcome: "processed", results: [{ ref: r.id, redemption: r.id, outcome: "already_applied" }] };
+  expect(await Promise.all(alone.map((row) => recorded(row.id)))).toEqual(expected);
+  expect(await snapshot(h, r.id)).toMatchObject({ status: "applied", version: 2, ledger: ["redemption:-500"] });
+});
+
 describe("one bad row does not block its neighbours", () => {
   test("in the INSERT: a value Postgres refuses fails only its own webhook", async () => {
     const writer = new InboxWriter(h.deps.db, h.deps.queues, h.deps.logger, 10_000);
