@@ -108,16 +108,18 @@ type StoreOutcome = { ok: true; stored: StoredWebhook } | { ok: false; error: un
 /**
  * The jobs for rows just stored: one per merchant for its new rows, in arrival order (a worker applies
  * a job's rows one after another, so two events about one redemption apply in the order they came),
- * its job id the first new row's id, which never had a job. A redelivery of a row stored earlier is
- * enqueued too — the provider's retry may be all that is left of a first delivery whose enqueue was
- * lost — as a job of its own whose id is the row's id, so a job of that id still in Redis absorbs it.
- * A processed row is a no-op, so none of this can process a webhook twice.
+ * its job id the first new row's id, which never had a job. A redelivery of a row stored earlier and
+ * not processed yet is enqueued too — the provider's retry may be all that is left of a first delivery
+ * whose enqueue was lost — as a job of its own whose id is the row's id, so a job of that id still in
+ * Redis absorbs it; a redelivery of a processed (or dead-lettered) row needs none. A processed row is
+ * a no-op, so none of this can process a webhook twice.
  */
 export function inboundJobs(rows: (StoredWebhook & { merchant: string })[]): { payload: { inboxIds: string[] }; jobId: string }[] {
   const fresh = new Map<string, string[]>();
   const redeliveries = new Set<string>();
   for (const row of rows) {
-    if (row.duplicate) redeliveries.add(row.id);
+    if (row.duplicate && !row.finished) redeliveries.add(row.id);
+    else if (row.duplicate) continue;
     else if (fresh.has(row.merchant)) fresh.get(row.merchant)!.push(row.id);
     else fresh.set(row.merchant, [row.id]);
   }

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { processInboundWebhookJob } from "../../jobs/process-inbound-webhook.js";
 import { runSweepsOnce } from "../../jobs/sweepers.js";
 import { storeInboundWebhooks, type ReceivedWebhook } from "../../src/domain/inbound/inbox.js";
-import { InboxWriter } from "../../src/http/inbox-writer.js";
+import { inboundJobs, InboxWriter } from "../../src/http/inbox-writer.js";
 import { signWebhook } from "../../src/webhooks/standard-webhooks.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { expectLedgerInvariants } from "../helpers/invariants.js";
@@ -76,11 +76,27 @@ describe("many webhooks at once", () => {
     const fresh = received({ type: "payment.unknown", data: { object: {} } });
     const stored = await storeInboundWebhooks(h.deps.db, [fresh, older, fresh, received({ type: "payment.unknown", data: { object: {} } })]);
     expect(stored[0]).toMatchObject({ duplicate: false });
-    expect(stored[1]).toEqual({ id: before!.id, duplicate: true });
-    expect(stored[2]).toEqual({ id: stored[0]!.id, duplicate: true });
+    expect(stored[1]).toEqual({ id: before!.id, duplicate: true, finished: false });
+    expect(stored[2]).toEqual({ id: stored[0]!.id, duplicate: true, finished: false });
     expect(stored[3]!.duplicate).toBe(false);
     expect(new Set(stored.map((row) => row.id)).size).toBe(3);
     expect(await rowsOf(fresh.webhookId)).toHaveLength(1);
+  });
+
+  test("jobs: one per merchant for new rows in arrival order; a redelivery gets its own job unless its row is finished", () => {
+    const jobs = inboundJobs([
+      { id: "inbox_a1", merchant: "mer_a", duplicate: false },
+      { id: "inbox_b1", merchant: "mer_b", duplicate: false },
+      { id: "inbox_old", merchant: "mer_a", duplicate: true, finished: false },
+      { id: "inbox_a2", merchant: "mer_a", duplicate: false },
+      { id: "inbox_a1", merchant: "mer_a", duplicate: true, finished: false },
+      { id: "inbox_done", merchant: "mer_b", duplicate: true, finished: true },
+    ]);
+    expect(jobs).toEqual([
+      { payload: { inboxIds: ["inbox_a1", "inbox_a2"] }, jobId: "inbox_a1" },
+      { payload: { inboxIds: ["inbox_b1"] }, jobId: "inbox_b1" },
+      { payload: { inboxIds: ["inbox_old"] }, jobId: "inbox_old" },
+    ]);
   });
 
   test("two events about one redemption stored together apply in the order they came", async () => {

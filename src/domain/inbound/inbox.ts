@@ -29,6 +29,8 @@ export interface StoredWebhook {
   id: string;
   /** The webhook-id was stored before (or earlier in the same batch): `id` is that row's. */
   duplicate: boolean;
+  /** A duplicate whose row was already processed or dead-lettered when looked up: it needs no job. */
+  finished?: boolean;
 }
 
 /**
@@ -84,22 +86,22 @@ export async function storeInboundWebhooks(db: Executor, webhooks: ReceivedWebho
   );
   const storedBefore = rows.filter((row) => !inserted.has(row.id)).map((row) => row.webhook);
   const existing = await findStoredIds(db, storedBefore);
-  const idOfKey = new Map(rows.map((row) => [keyOf(row.webhook), inserted.has(row.id) ? row.id : existing.get(keyOf(row.webhook))]));
+  const storedOfKey = new Map(rows.map((row) => [keyOf(row.webhook), inserted.has(row.id) ? { id: row.id, finished: false } : existing.get(keyOf(row.webhook))]));
   return webhooks.map((webhook, index) => {
     const key = keyOf(webhook);
-    const id = idOfKey.get(key);
-    if (!id) throw new Error(`inbound webhook ${webhook.webhookId} was neither inserted nor found`);
-    const firstInserted = firstOf.get(key) === index && inserted.has(id);
-    return { id, duplicate: !firstInserted };
+    const stored = storedOfKey.get(key);
+    if (!stored) throw new Error(`inbound webhook ${webhook.webhookId} was neither inserted nor found`);
+    const firstInserted = firstOf.get(key) === index && inserted.has(stored.id);
+    return firstInserted ? { id: stored.id, duplicate: false } : { id: stored.id, duplicate: true, finished: stored.finished };
   });
 }
 
-/** The ids of webhooks already stored, by their (merchant, source, webhook-id) key. */
-async function findStoredIds(db: Executor, webhooks: ReceivedWebhook[]): Promise<Map<string, string>> {
+/** The rows of webhooks already stored, by their (merchant, source, webhook-id) key. */
+async function findStoredIds(db: Executor, webhooks: ReceivedWebhook[]): Promise<Map<string, { id: string; finished: boolean }>> {
   if (webhooks.length === 0) return new Map();
   const rows = await db
     .selectFrom("inbound_webhooks")
-    .select(["id", "merchant_id", "source", "webhook_id"])
+    .select(["id", "merchant_id", "source", "webhook_id", "processed_at", "failed_at"])
     .where((eb) =>
       eb(
         eb.refTuple("merchant_id", "source", "webhook_id"),
@@ -108,7 +110,12 @@ async function findStoredIds(db: Executor, webhooks: ReceivedWebhook[]): Promise
       ),
     )
     .execute();
-  return new Map(rows.map((row) => [keyOf({ merchantId: row.merchant_id, source: row.source, webhookId: row.webhook_id } as ReceivedWebhook), row.id]));
+  return new Map(
+    rows.map((row) => [
+      keyOf({ merchantId: row.merchant_id, source: row.source, webhookId: row.webhook_id } as ReceivedWebhook),
+      { id: row.id, finished: row.processed_at !== null || row.failed_at !== null },
+    ]),
+  );
 }
 
 /** Locks the row for processing; concurrent runs of its job serialise here and the later one sees it processed. */
