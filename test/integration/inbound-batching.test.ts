@@ -83,6 +83,14 @@ describe("many webhooks at once", () => {
     expect(await rowsOf(fresh.webhookId)).toHaveLength(1);
   });
 
+  test("every byte of a payload survives the column arrays of the batched INSERT", async () => {
+    const payloads = ['{"type":"x","s":"a\\"b\\\\c"}', ' {"type" : "x", "a": [1, {"b": "{,}"}]}\n', '{"type":"NULL","v":"NULL"}', '{"type":"x","t":"Grüße 🎉 \\u00e9"}'];
+    const webhooks = payloads.map((payload) => received({ type: "x", data: {} }, `msg_${randomUUID()}`, payload));
+    const stored = await storeInboundWebhooks(h.deps.db, webhooks);
+    for (const [index, row] of stored.entries()) expect((await rowById(row.id)).payload).toBe(payloads[index]);
+    expect((await rowById(stored[0]!.id)).webhook_id).toBe(webhooks[0]!.webhookId);
+  });
+
   test("jobs: one per merchant for new rows in arrival order; a redelivery gets its own job unless its row is finished", () => {
     const jobs = inboundJobs([
       { id: "inbox_a1", merchant: "mer_a", duplicate: false },

@@ -20,7 +20,7 @@ export async function settleRowsWithoutEffect(db: Db, ids: string[]): Promise<{ 
   const rows = await db
     .selectFrom("inbound_webhooks")
     .select(["id", "source", "event_type", "payload", "received_at", "processed_at", "failed_at"])
-    .where("id", "in", ids)
+    .where("id", "=", sql<string>`any(${ids}::text[])`)
     .execute();
   const done = new Set<string>();
   const settle: { id: string; rule: RuleOutcome }[] = [];
@@ -33,10 +33,11 @@ export async function settleRowsWithoutEffect(db: Db, ids: string[]): Promise<{ 
     if (rule) settle.push({ id: row.id, rule });
   }
   if (settle.length === 0) return { done, processed: 0 };
-  const values = sql.join(settle.map(({ id, rule }) => sql`(${id}, ${rule.outcome}, ${JSON.stringify(rule.results)})`));
+  // One array per column: the same statement text for any number of rows (prepared once per connection).
   const { rows: marked } = await sql<{ id: string }>`
     UPDATE inbound_webhooks AS w SET outcome = v.outcome, results = v.results::jsonb, processed_at = ${new Date()}
-    FROM (VALUES ${values}) AS v(id, outcome, results)
+    FROM unnest(${settle.map((row) => row.id)}::text[], ${settle.map((row) => row.rule.outcome)}::text[], ${settle.map((row) => JSON.stringify(row.rule.results))}::text[])
+      AS v(id, outcome, results)
     WHERE w.id = v.id AND w.processed_at IS NULL AND w.failed_at IS NULL
     RETURNING w.id`.execute(db);
   for (const { id } of marked) done.add(id);
