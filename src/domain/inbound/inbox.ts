@@ -52,8 +52,9 @@ const keyOf = (webhook: ReceivedWebhook) => `${webhook.merchantId}\u0000${webhoo
  * duplicate's row once the INSERT has waited for it.
  *
  * The rows travel as one array per column (`unnest`): the statement's text is the same for 1 or 100
- * rows, so each connection prepares it once (prepared-statements.ts), where a VALUES list would be a
- * new statement of up to 700 parameters, parsed and planned again, for every batch size.
+ * rows, with 7 parameters, so a connection prepares it once (prepared-statements.ts; with transaction
+ * pooling it is parsed each time, but as 7 parameters), where a VALUES list would be a new statement
+ * of up to 700 parameters, parsed and planned again, for every batch size.
  */
 export async function storeInboundWebhooks(db: Executor, webhooks: ReceivedWebhook[]): Promise<StoredWebhook[]> {
   const firstOf = new Map<string, number>();
