@@ -56,7 +56,9 @@ function clusterOptions(role: RedisRole, lazyConnect: boolean): ClusterOptions {
     enableOfflineQueue: enableOfflineQueue ?? true,
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
-    maxRedirections: role === "producer" ? 10 : 16,
+    // A MOVED needs one redirection; the rest is waiting out a failover, which a producer must not do
+    // (the client retries with its key): ~0.5 s of retries, then 503.
+    maxRedirections: role === "producer" ? 5 : 16,
     slotsRefreshTimeout: 1_000,
     lazyConnect,
     redisOptions,
@@ -82,8 +84,9 @@ export const isCluster = (redis: RedisClient): redis is Cluster => (redis as Clu
 
 /**
  * Redis answers: on a cluster, every master the client knows (a master that is down or failing over
- * fails the probe until a replica is promoted and the slot map refreshed), so readiness and the
- * dependency monitor see a partial outage, not just the node a random PING happens to hit.
+ * fails the probe until a replica is promoted and the slot map refreshed; so does a slot whose master
+ * the client has no connection to), so readiness and the dependency monitor see a partial outage, not
+ * just the node a random PING happens to hit.
  */
 export async function pingRedis(redis: RedisClient): Promise<void> {
   if (!isCluster(redis)) {
@@ -92,8 +95,20 @@ export async function pingRedis(redis: RedisClient): Promise<void> {
   }
   if (redis.status !== "ready") throw new Error(`Redis Cluster is not ready (${redis.status}): Connection is closed`);
   const masters = redis.nodes("master");
-  if (masters.length === 0) throw new Error("Redis Cluster has no reachable master: Connection is closed");
-  await Promise.all(masters.map((node) => node.ping()));
+  // A master that stopped answering may have been replaced by its replica: re-read the slot map now
+  // rather than at the next MOVED, so readiness returns as soon as the promotion is done.
+  const refreshing = (error: Error) => {
+    redis.refreshSlotsCache();
+    return error;
+  };
+  if (masters.length === 0) throw refreshing(new Error("Redis Cluster has no reachable master: Connection is closed"));
+  const connected = new Set(masters.map((node) => `${node.options.host}:${node.options.port}`));
+  if (redis.slots.length < 16_384 || redis.slots.some((owners) => !owners?.[0] || !connected.has(owners[0]))) {
+    throw refreshing(new Error("Redis Cluster has slots without a reachable master: CLUSTERDOWN"));
+  }
+  await Promise.all(masters.map((node) => node.ping())).catch((error: Error) => {
+    throw refreshing(error);
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -151,11 +151,12 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
 
   const create = async () => {
     for (const port of ports) await startNode(port);
-    const created = spawnSync(redisCli, ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", "1", "--cluster-yes"], {
-      encoding: "utf8",
-      timeout: 30_000,
-    });
-    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}\n${created.stderr}`);
+    // Asynchronously: the create takes seconds, and the test's own clients must keep running meanwhile.
+    await new Promise<void>((resolve, reject) =>
+      execFile(redisCli, ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", "1", "--cluster-yes"], { encoding: "utf8", timeout: 30_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`redis-cli --cluster create failed: ${stdout}\n${stderr}`)) : resolve(),
+      ),
+    );
     await waitOk();
     // Replicas attach asynchronously after create: a failover test needs every master to have one.
     const deadline = Date.now() + 20_000;
