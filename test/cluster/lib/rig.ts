@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { Cluster } from "ioredis";
 import { Client } from "@loyalty-redemptions/client";
 import { freePort } from "../../chaos/lib/private-services.js";
@@ -86,6 +87,10 @@ export async function startClusterRig(): Promise<ClusterRig> {
     waitAllReady,
     close: async () => {
       for (const client of inspectors) client.disconnect();
+      // The processes' lines, for reading a failure afterwards (the test output only has the verdict).
+      const logFile = `/tmp/lr-cluster-${rig.env.QUEUE_PREFIX}.log`;
+      writeFileSync(logFile, clusterRig.processes.flatMap((proc) => proc.lines.map((line) => `${line.at} ${proc.name} ${line.text}`)).join("\n"));
+      console.log(`cluster test process logs: ${logFile}`);
       await receiver.close();
       await rig.close();
       cluster.teardown();

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { waitFor } from "../helpers/receiver.js";
-import { describe as describeAnswer, unavailableShapeProblems } from "../outages/lib/http.js";
-import { accountState, ANSWER_BOUND_MS, expectRunning, keyEffects, pendingRequests, printFigures, settledViolations } from "../outages/lib/rig.js";
-import { runKeyedLoad, summarize, type KeyRun } from "./lib/keyed-load.js";
-import { startClusterRig, verifiedEvents, type ClusterRig } from "./lib/rig.js";
+import { beforeAll, describe, expect, test } from "vitest";
+import { waitFor } from "../../helpers/receiver.js";
+import { describe as describeAnswer, unavailableShapeProblems } from "../../outages/lib/http.js";
+import { accountState, ANSWER_BOUND_MS, expectRunning, keyEffects, pendingRequests, printFigures, settledViolations } from "../../outages/lib/rig.js";
+import { runKeyedLoad, summarize, type KeyRun } from "./keyed-load.js";
+import { verifiedEvents, type ClusterRig } from "./rig.js";
 
 /**
  * Faults of a 6-node Redis Cluster under 2 web + 2 worker processes: a master kill -9 (its replica is
@@ -15,15 +15,14 @@ import { startClusterRig, verifiedEvents, type ClusterRig } from "./lib/rig.js";
 let r: ClusterRig;
 let tenant: { merchant: string; secretKey: string; account: string; reward: string; cost: number; balance: number };
 
-beforeAll(async () => {
-  r = await startClusterRig();
+async function setUp(rig: ClusterRig) {
+  r = rig;
   const { merchant, secretKey, clients } = await r.merchant();
   const account = await clients[0]!.loyalty.accounts.create({ customer: "cus_failover" });
   await clients[1]!.loyalty.transactions.create({ account: account.id, amount: 1_000_000, reason: "failover test" });
   const reward = await clients[0]!.loyalty.rewards.create({ name: "EUR 1 off", type: "discount_amount", cost: 100, value: { amount: 100, currency: "EUR" } });
   tenant = { merchant, secretKey, account: account.id, reward: reward.id, cost: 100, balance: 1_000_000 };
-}, 120_000);
-afterAll(async () => r?.close());
+}
 
 const created: string[] = [];
 
@@ -64,7 +63,7 @@ async function expectSettled(what: string): Promise<void> {
 const body = () => ({ account: tenant.account, reward: tenant.reward });
 const keys = (label: string, n: number) => Array.from({ length: n }, (_, i) => `${label}-${i}-${randomUUID().slice(0, 8)}`);
 
-test("master kill -9 during 60 keyed redemptions: replica promoted, each key debited once, service reconnects", async () => {
+async function masterKill() {
   const victim = r.cluster.masterOf("{requests}");
   let killedAt = 0;
   const promotion = new Promise<{ port: number; at: number }>((resolve, reject) => {
@@ -111,9 +110,9 @@ test("master kill -9 during 60 keyed redemptions: replica promoted, each key deb
   await r.cluster.restart(victim.port);
   await r.cluster.waitOk(30_000);
   expect(r.cluster.topology().find((node) => node.port === victim.port)?.role).toBe("replica");
-}, 150_000);
+}
 
-test("replica kill -9 during 20 keyed redemptions: nothing refused", async () => {
+async function replicaKill() {
   const master = r.cluster.masterOf("{requests}");
   const replica = r.cluster.topology().find((node) => node.masterId === master.id && !node.failed)!;
   let killedAt = 0;
@@ -139,9 +138,9 @@ test("replica kill -9 during 20 keyed redemptions: nothing refused", async () =>
   await expectSettled("the replica kill");
   await r.cluster.restart(replica.port);
   await r.cluster.waitOk(30_000);
-}, 120_000);
+}
 
-test("whole cluster restarted empty: 503s meanwhile, then the service recovers and sweepers re-drive what Postgres says is pending", async () => {
+async function restartEmpty() {
   // Deliveries fail for now, so each created event waits in Postgres for its next attempt, its
   // delayed job in Redis — which the restart then loses.
   r.receiver.reply = () => ({ status: 503 });
@@ -177,4 +176,13 @@ test("whole cluster restarted empty: 503s meanwhile, then the service recovers a
     max_answer_ms: summary.maxAnswerMs,
   });
   await expectSettled("the cluster restart");
-}, 150_000);
+}
+
+export function failoverTests(rig: () => ClusterRig): void {
+  describe("failover", () => {
+    beforeAll(() => setUp(rig()), 60_000);
+    test("master kill -9 during 60 keyed redemptions: replica promoted, each key debited once, service reconnects", masterKill, 150_000);
+    test("replica kill -9 during 20 keyed redemptions: nothing refused", replicaKill, 120_000);
+    test("whole cluster restarted empty: 503s meanwhile, then the service recovers and sweepers re-drive what Postgres says is pending", restartEmpty, 150_000);
+  });
+}

@@ -1,10 +1,12 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { sql } from "kysely";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { QUEUES } from "../../src/queue/catalog.js";
-import { waitFor } from "../helpers/receiver.js";
-import { call } from "../outages/lib/http.js";
-import { expectRunning } from "../outages/lib/rig.js";
-import { ADMIN_TOKEN, startClusterRig, verifiedEvents, type ClusterRig } from "./lib/rig.js";
+import { beforeAll, describe, expect, test } from "vitest";
+import { QUEUES } from "../../../src/queue/catalog.js";
+import { waitFor } from "../../helpers/receiver.js";
+import { call } from "../../outages/lib/http.js";
+import { expectRunning } from "../../outages/lib/rig.js";
+import { ADMIN_TOKEN, verifiedEvents, type ClusterRig } from "./rig.js";
 
 /**
  * The sandbox loop through 2 web and 2 worker processes on a 6-node Redis Cluster, each step sent to
@@ -14,12 +16,18 @@ import { ADMIN_TOKEN, startClusterRig, verifiedEvents, type ClusterRig } from ".
  */
 let r: ClusterRig;
 
-beforeAll(async () => {
-  r = await startClusterRig();
-}, 120_000);
-afterAll(async () => r?.close());
+export function productLoopTests(rig: () => ClusterRig): void {
+  describe("product loop", () => {
+    beforeAll(() => {
+      r = rig();
+    });
+    test("the product loop on a Redis Cluster: DB state and verified webhooks", productLoop, 90_000);
+    test("every queue's keys share one slot; /metrics and Bull Board read the cluster", keysAndOperatorPages, 60_000);
+    test("a key revoked with the CLI is refused by both web processes within a second (pub/sub on the cluster)", revocation, 60_000);
+  });
+}
 
-test("the product loop on a Redis Cluster: DB state and verified webhooks", async () => {
+async function productLoop() {
   const { clients, merchant } = await r.merchant();
   const [a, b] = clients as [(typeof clients)[0], (typeof clients)[0]];
   const account = await a.loyalty.accounts.create({ customer: "cus_cluster" });
@@ -77,9 +85,9 @@ test("the product loop on a Redis Cluster: DB state and verified webhooks", asyn
   const events = await sql<{ n: number }>`SELECT COUNT(*)::int AS n FROM events WHERE merchant_id = ${merchant}`.execute(r.rig.db);
   expect(events.rows[0]!.n).toBe(expected.length);
   expectRunning(r.processes, "the product loop");
-}, 90_000);
+}
 
-test("every queue's keys share one slot; /metrics and Bull Board read the cluster", async () => {
+async function keysAndOperatorPages() {
   const inspector = r.inspector();
   await waitFor(() => inspector.status === "ready", 10_000);
   const prefix = r.rig.env.QUEUE_PREFIX!;
@@ -110,4 +118,24 @@ test("every queue's keys share one slot; /metrics and Bull Board read the cluste
   const board = await call(r.webs[0]!, "GET", "/admin/queues/api/queues", { capMs: 10_000, headers: auth });
   expect(board.status, board.text.slice(0, 300)).toBe(200);
   expect((board.body.queues as { name: string }[]).map((queue) => queue.name).sort()).toEqual(Object.values(QUEUES).sort());
-}, 60_000);
+}
+
+async function revocation() {
+  const { merchant, secretKey } = await r.merchant();
+  const status = async (base: string) => (await call(base, "GET", "/v1/loyalty/accounts", { secretKey, capMs: 5_000 })).status;
+  // Both processes have the key cached (for 3 s): only the announcement can make them refuse it sooner.
+  for (const base of r.webs) expect(await status(base)).toBe(200);
+  const { stdout } = await promisify(execFile)(process.execPath, [`${r.rig.build}/src/bin/cli.js`, "keys", "revoke", "--merchant", merchant, "--key", secretKey], {
+    env: { ...process.env, ...r.rig.env },
+    timeout: 20_000,
+  });
+  const revokedAt = Date.now();
+  expect(JSON.parse(stdout)).toMatchObject({ revoked: true, announced: true });
+  const delays = await Promise.all(
+    r.webs.map(async (base) => {
+      while ((await status(base)) === 200 && Date.now() - revokedAt < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
+      return Date.now() - revokedAt;
+    }),
+  );
+  for (const delay of delays) expect(delay, `refused ${delays.join(" and ")} ms after the CLI returned`).toBeLessThan(1_000);
+}
