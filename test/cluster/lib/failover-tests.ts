@@ -73,6 +73,8 @@ async function masterKill() {
       r.cluster.waitPromotion(victim.id, 30_000).then((port) => resolve({ port, at: Date.now() }), reject);
     }, 10);
   });
+  // Readiness is polled from the promotion on, while the load still runs.
+  const readyAfterPromotion = promotion.then(() => r.waitAllReady(30_000)).then(() => Date.now());
   const runs = await runKeyedLoad({
     webs: r.webs,
     secretKey: tenant.secretKey,
@@ -88,8 +90,7 @@ async function masterKill() {
     },
   });
   const promoted = await promotion;
-  await r.waitAllReady(30_000);
-  const readyAt = Date.now();
+  const readyAt = await readyAfterPromotion;
   await expectEachKeyOnce(runs);
   const summary = summarize(runs);
   expect.soft(summary.broken, "answers other than 2xx/4xx/503").toEqual([]);
