@@ -37,7 +37,7 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
     redis: describeRedis(config, describeTarget),
   });
   const redis = createRedis(config, "producer", monitor);
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, DEFAULT_DB_TIMEOUTS, monitor);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, DEFAULT_DB_TIMEOUTS, monitor, config.DATABASE_POOLING);
   monitor.start({ db, redis });
   const allow = parseAllowList(config.WEBHOOK_ALLOW_HOSTS);
   const runSettings = { pendingTtlSeconds: config.REDEMPTION_PENDING_TTL_SECONDS, logger };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { POOLING_MODES } from "./db/pooling.js";
 
 /** Parses "60s", "5m", "2h", "1d", "250ms" or a bare number of seconds into milliseconds. */
 export function parseDuration(text: string): number | null {
@@ -86,6 +87,11 @@ const schema = z.object({
   REQUEST_JOBS_IN_FLIGHT: int(1, 4096).default(64),
   /** Postgres connections per process. */
   DATABASE_POOL_SIZE: int(1, 200).default(10),
+  /**
+   * `transaction` when DATABASE_URL is a pooler in transaction mode (PgBouncer pool_mode=transaction):
+   * no session state across transactions (docs/pgbouncer.md). Harmless against plain Postgres.
+   */
+  DATABASE_POOLING: z.enum(POOLING_MODES).default("session"),
   /** How often the worker's sweepers re-drive work from Postgres. */
   SWEEP_INTERVAL_MS: int(50, 600_000).default(5_000),
   /** Age after which a pending request whose job is missing is re-enqueued by the sweeper. */

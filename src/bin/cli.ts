@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfigOrExit();
   await ensureDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL, 1);
+  const db = createDb(config.DATABASE_URL, 1, undefined, undefined, config.DATABASE_POOLING);
   try {
     await migrateToLatest(db);
     const result = await run(db, `${area} ${action}`, values, async (hashes) => {

@@ -22,7 +22,7 @@ export function buildAppDeps(config: Config): AppDeps {
     statementMs: config.REQUEST_TIMEOUT_MS,
     idleInTransactionMs: 60_000,
   };
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, timeouts, monitor);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, timeouts, monitor, config.DATABASE_POOLING);
   monitor.start({ db, redis });
   const queues = createQueues(redis, config.QUEUE_PREFIX, monitor);
   return {
