@@ -3,7 +3,7 @@ import { createDb } from "../db/client.js";
 import { createLogger } from "../logger.js";
 import { DependencyMonitor, describeTarget } from "../ops/dependency-monitor.js";
 import { closeQueues, createQueues } from "../queue/producer.js";
-import { createRedis } from "../queue/redis.js";
+import { createRedis, describeRedis } from "../queue/redis.js";
 import type { AppDeps } from "./env.js";
 import { ApiKeyCache } from "./key-cache.js";
 import { OutcomeWaiter } from "./outcomes.js";
@@ -14,9 +14,9 @@ export function buildAppDeps(config: Config): AppDeps {
   const logger = createLogger(config.LOG_LEVEL, { process: "web" });
   const monitor = new DependencyMonitor(logger, {
     postgres: describeTarget(config.DATABASE_URL, "DATABASE_URL"),
-    redis: describeTarget(config.REDIS_URL, "REDIS_URL"),
+    redis: describeRedis(config, describeTarget),
   });
-  const redis = createRedis(config.REDIS_URL, "producer", monitor);
+  const redis = createRedis(config, "producer", monitor);
   // A request never waits on Postgres longer than its own deadline allows.
   const timeouts = {
     connectMs: Math.min(5_000, Math.max(100, Math.round(config.REQUEST_TIMEOUT_MS / 2))),
@@ -33,10 +33,10 @@ export function buildAppDeps(config: Config): AppDeps {
     queues,
     requests: new RequestBatches(db, queues),
     inbox: new InboxWriter(db, queues, logger, config.REQUEST_TIMEOUT_MS),
-    outcomes: new OutcomeWaiter(config.REDIS_URL, config.QUEUE_PREFIX, monitor),
+    outcomes: new OutcomeWaiter(config, config.QUEUE_PREFIX, monitor),
     logger,
     monitor,
-    keys: new ApiKeyCache(db, config.REDIS_URL, config.QUEUE_PREFIX, monitor),
+    keys: new ApiKeyCache(db, config, config.QUEUE_PREFIX, monitor),
   };
 }
 

@@ -1,8 +1,8 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Db, Scope } from "../db/database.js";
 import type { Queues } from "../queue/producer.js";
+import type { RedisClient } from "../queue/redis.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import type { ApiKeyCache } from "./key-cache.js";
 import type { OutcomeWaiter } from "./outcomes.js";
@@ -15,7 +15,7 @@ export interface AppDeps {
   db: Db;
   queues: Queues;
   /** The producer connection the queues share (fail-fast: no offline queue). */
-  redis: Redis;
+  redis: RedisClient;
   outcomes: OutcomeWaiter;
   /** Worker-run requests: stored and enqueued in batches, their outcomes read in batches. */
   requests: RequestBatches;

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis.js";
 
 /**
  * A counting semaphore per webhook endpoint, in Redis: at most `cap` sends in flight to one endpoint
@@ -19,7 +20,7 @@ type SlotRedis = Redis & { acquireEndpointSlot?: (key: string, now: number, unti
 const slotKey = (prefix: string, endpointId: string) => `${prefix}:{deliveries}:slots:${endpointId}`;
 
 export async function acquireEndpointSlot(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   endpointId: string,
   holder: string,
@@ -31,6 +32,6 @@ export async function acquireEndpointSlot(
   return (await client.acquireEndpointSlot!(slotKey(prefix, endpointId), now, now + options.leaseMs, holder, options.cap)) === 1;
 }
 
-export async function releaseEndpointSlot(redis: Redis, prefix: string, endpointId: string, holder: string): Promise<void> {
+export async function releaseEndpointSlot(redis: RedisClient, prefix: string, endpointId: string, holder: string): Promise<void> {
   await redis.zrem(slotKey(prefix, endpointId), holder);
 }

@@ -1,6 +1,6 @@
 import { Queue, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
+import type { RedisClient } from "./redis.js";
 import { DEFAULT_JOB_OPTIONS, JOBS, QUEUES, type JobName, type JobPayload, type QueueKey } from "./catalog.js";
 
 export type Queues = Record<QueueKey, Queue>;
@@ -9,7 +9,7 @@ export type Queues = Record<QueueKey, Queue>;
  * The queues share one fail-fast producer connection. BullMQ's own version check is skipped: it is a
  * command that, sent to a Redis that stopped answering, would fail the queue's initialisation for good.
  */
-export function createQueues(connection: Redis, prefix: string, monitor?: DependencyMonitor): Queues {
+export function createQueues(connection: RedisClient, prefix: string, monitor?: DependencyMonitor): Queues {
   const entries = Object.entries(QUEUES).map(([key, name]) => {
     const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipVersionCheck: true });
     // Without a listener BullMQ prints every connection error with console.error.
@@ -24,7 +24,7 @@ export function createQueues(connection: Redis, prefix: string, monitor?: Depend
  * that takes (and then run it, long after its caller gave up). Fail at once instead.
  */
 function ready(queue: Queue): Queue {
-  const status = (queue.opts.connection as Redis).status;
+  const status = (queue.opts.connection as RedisClient).status;
   if (status !== "ready") throw new QueueUnavailable(status);
   return queue;
 }

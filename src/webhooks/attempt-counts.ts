@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../queue/redis.js";
 import type { WebhookAttemptError } from "../db/tables/webhook-delivery.table.js";
 
 /**
@@ -12,11 +12,11 @@ const key = (prefix: string) => `${prefix}:metrics:webhook-attempts`;
 export type AttemptOutcome = { outcome: "succeeded" } | { outcome: "failed"; error: WebhookAttemptError };
 
 /** Best effort: a metric must never fail or delay a delivery whose outcome is already in Postgres. */
-export async function countAttempt(redis: Redis, prefix: string, error: WebhookAttemptError | null): Promise<void> {
+export async function countAttempt(redis: RedisClient, prefix: string, error: WebhookAttemptError | null): Promise<void> {
   await redis.hincrby(key(prefix), error === null ? "succeeded" : `failed:${error}`, 1).catch(() => {});
 }
 
-export async function readAttemptCounts(redis: Redis, prefix: string): Promise<{ outcome: string; error: string; count: number }[]> {
+export async function readAttemptCounts(redis: RedisClient, prefix: string): Promise<{ outcome: string; error: string; count: number }[]> {
   const fields = await redis.hgetall(key(prefix));
   return Object.entries(fields).map(([field, count]) => {
     const [outcome, error] = field.split(":") as [string, string | undefined];
