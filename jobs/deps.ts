@@ -4,7 +4,7 @@ import { createDb, DEFAULT_DB_TIMEOUTS } from "../src/db/client.js";
 import { DependencyMonitor, describeTarget } from "../src/ops/dependency-monitor.js";
 import type { Db } from "../src/db/database.js";
 import { createLogger } from "../src/logger.js";
-import { createQueues, type Queues } from "../src/queue/producer.js";
+import { closeQueues, createQueues, type Queues } from "../src/queue/producer.js";
 import { createRedis, describeRedis, type RedisClient } from "../src/queue/redis.js";
 import { createWebhookDispatcher } from "../src/webhooks/sender.js";
 import { parseAllowList, type AllowList } from "../src/webhooks/ssrf-guard.js";
@@ -57,7 +57,7 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
     }),
     config,
     db,
-    queues: createQueues(redis, config.QUEUE_PREFIX, monitor),
+    queues: createQueues(redis, config.QUEUE_PREFIX, monitor, config.QUEUE_PARTITIONS),
     redis,
     logger,
     monitor,
@@ -67,6 +67,6 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
 
 export async function closeWorkerDeps(deps: WorkerDeps): Promise<void> {
   deps.monitor.stop();
-  await Promise.allSettled([Promise.all(Object.values(deps.queues).map((queue) => queue.close())), deps.db.destroy(), deps.webhooks.dispatcher.close()]);
+  await Promise.allSettled([closeQueues(deps.queues), deps.db.destroy(), deps.webhooks.dispatcher.close()]);
   deps.redis.disconnect();
 }

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { whileLeading } from "../src/db/leader.js";
-import { findUnprocessedInboundIds } from "../src/domain/inbound/inbox.js";
+import { findUnprocessedInbound } from "../src/domain/inbound/inbox.js";
 import { expireRedemption, findExpiredRedemptionIds } from "../src/domain/redemptions/expiry.js";
 import { deliveryJobId, findDueDeliveries } from "../src/domain/webhooks/relay.js";
 import { isOutage, outageOf } from "../src/ops/outages.js";
@@ -43,9 +43,9 @@ export const SWEEPS: Record<string, Sweep> = {
 
   /** Inbound webhooks stored (and answered 2xx) whose processing job was lost or never enqueued. */
   async unprocessedInboundWebhooks(deps) {
-    const ids = await findUnprocessedInboundIds(deps.db, deps.config.SWEEP_STALE_AFTER_MS, 500);
-    for (const id of ids) await redrive(deps.queues, "process-inbound-webhook", { inboxId: id }, { jobId: id });
-    return ids.length;
+    const rows = await findUnprocessedInbound(deps.db, deps.config.SWEEP_STALE_AFTER_MS, 500);
+    for (const row of rows) await redrive(deps.queues, "process-inbound-webhook", { inboxId: row.id }, { jobId: row.id, merchant: row.merchant_id });
+    return rows.length;
   },
 
   /**

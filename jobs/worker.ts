@@ -1,6 +1,6 @@
 import { MetricsTime, Worker } from "bullmq";
 import { isOutage } from "../src/ops/outages.js";
-import { QUEUES, type QueueKey } from "../src/queue/catalog.js";
+import { PARTITIONED, QUEUES, queueName, type QueueKey } from "../src/queue/catalog.js";
 import { bullConnection } from "../src/queue/redis.js";
 import type { WorkerDeps } from "./deps.js";
 import { JOB_HANDLERS, type JobHandler } from "./registry.js";
@@ -18,7 +18,14 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
   // One node: each worker opens its own connections, as before. A cluster: one shared lazy client the
   // workers' commands go through (each blocking fetch gets a duplicate), disconnected after they close.
   const { connection, dispose } = bullConnection(deps.config, "worker");
-  const workers = (Object.entries(QUEUES) as [QueueKey, string][]).map(([key, name]) => {
+  // A partitioned queue's partitions share the process's concurrency for it: more partitions spread the
+  // load over a cluster's masters, not over more database work at once.
+  const queues = (Object.keys(QUEUES) as QueueKey[]).flatMap((key) => {
+    const count = PARTITIONED.includes(key) ? deps.config.QUEUE_PARTITIONS : 1;
+    const concurrency = Math.max(1, Math.ceil(concurrencyOf(deps.config, key) / count));
+    return Array.from({ length: count }, (_, partition) => ({ name: queueName(key, partition), concurrency }));
+  });
+  const workers = queues.map(({ name, concurrency }) => {
     const worker = new Worker(
       name,
       async (job, token) => {
@@ -35,9 +42,7 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
       {
         connection,
         prefix: deps.config.QUEUE_PREFIX,
-        // Deliveries mostly wait on receivers' networks, so that queue runs many more at once.
-        // Request jobs wait on a shared group commit, not on a connection each: hold many at once.
-        concurrency: key === "deliveries" ? deps.config.WEBHOOK_DELIVERY_CONCURRENCY : key === "requests" ? deps.config.REQUEST_JOBS_IN_FLIGHT : deps.config.WORKER_CONCURRENCY,
+        concurrency,
         // Completed/failed counts kept in Redis by BullMQ, reported fleet-wide by the web's /metrics.
         metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
         // A worker killed mid-job leaves its jobs "active" until their lock expires and a stalled-job
@@ -68,6 +73,15 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
       dispose();
     },
   };
+}
+
+/** Jobs of one queue (all its partitions) one worker process runs at once. */
+function concurrencyOf(config: WorkerDeps["config"], key: QueueKey): number {
+  // Deliveries mostly wait on receivers' networks, so that queue runs many more at once.
+  if (key === "deliveries") return config.WEBHOOK_DELIVERY_CONCURRENCY;
+  // Request jobs wait on a shared group commit, not on a connection each: hold many at once.
+  if (key === "requests") return config.REQUEST_JOBS_IN_FLIGHT;
+  return config.WORKER_CONCURRENCY;
 }
 
 function until(condition: () => boolean): Promise<void> {

@@ -54,6 +54,11 @@ const schema = z.object({
    * A few seeds suffice; the rest of the cluster is discovered from them. See docs/redis-cluster.md.
    */
   REDIS_CLUSTER_NODES: clusterNodes.optional(),
+  /**
+   * Queues the hot paths (REST requests, inbound webhooks) are split into, by merchant: on a Redis
+   * Cluster, their load spreads over the masters. Every web and worker process must use the same number.
+   */
+  QUEUE_PARTITIONS: int(1, 64).default(1),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only").default("lr"),
   PORT: int(0, 65535).default(3000),
   /**

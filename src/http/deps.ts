@@ -25,7 +25,7 @@ export function buildAppDeps(config: Config): AppDeps {
   };
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, timeouts, monitor, config.DATABASE_POOLING);
   monitor.start({ db, redis });
-  const queues = createQueues(redis, config.QUEUE_PREFIX, monitor);
+  const queues = createQueues(redis, config.QUEUE_PREFIX, monitor, config.QUEUE_PARTITIONS);
   return {
     config,
     db,
@@ -33,7 +33,7 @@ export function buildAppDeps(config: Config): AppDeps {
     queues,
     requests: new RequestBatches(db, queues),
     inbox: new InboxWriter(db, queues, logger, config.REQUEST_TIMEOUT_MS),
-    outcomes: new OutcomeWaiter(config, config.QUEUE_PREFIX, monitor),
+    outcomes: new OutcomeWaiter(config, config.QUEUE_PREFIX, config.QUEUE_PARTITIONS, monitor),
     logger,
     monitor,
     keys: new ApiKeyCache(db, config, config.QUEUE_PREFIX, monitor),

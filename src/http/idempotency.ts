@@ -178,7 +178,7 @@ async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number,
     pollMs = Math.min(pollMs * 2, 1_000);
     if (Date.now() >= nextRedrive) {
       nextRedrive = Date.now() + redriveEveryMs;
-      await bounded(redrive(deps.queues, "execute-request", { requestIds: [id] }, { jobId }), Math.min(1_000, timing.left(waitUntil)), "redis: re-add").catch(() => {});
+      await bounded(redrive(deps.queues, "execute-request", { requestIds: [id], merchant: c.var.scope.merchantId }, { jobId, merchant: c.var.scope.merchantId }), Math.min(1_000, timing.left(waitUntil)), "redis: re-add").catch(() => {});
     }
   }
   return settle(c, deps, id, deadline, timing);

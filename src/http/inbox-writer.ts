@@ -114,18 +114,18 @@ type StoreOutcome = { ok: true; stored: StoredWebhook } | { ok: false; error: un
  * Redis absorbs it; a redelivery of a processed (or dead-lettered) row needs none. A processed row is
  * a no-op, so none of this can process a webhook twice.
  */
-export function inboundJobs(rows: (StoredWebhook & { merchant: string })[]): { payload: { inboxIds: string[] }; jobId: string }[] {
+export function inboundJobs(rows: (StoredWebhook & { merchant: string })[]): { payload: { inboxIds: string[] }; jobId: string; merchant: string }[] {
   const fresh = new Map<string, string[]>();
-  const redeliveries = new Set<string>();
+  const redeliveries = new Map<string, string>();
   for (const row of rows) {
-    if (row.duplicate && !row.finished) redeliveries.add(row.id);
+    if (row.duplicate && !row.finished) redeliveries.set(row.id, row.merchant);
     else if (row.duplicate) continue;
     else if (fresh.has(row.merchant)) fresh.get(row.merchant)!.push(row.id);
     else fresh.set(row.merchant, [row.id]);
   }
-  const jobs = [...fresh.values()].map((ids) => ({ payload: { inboxIds: ids }, jobId: ids[0]! }));
+  const jobs = [...fresh].map(([merchant, ids]) => ({ payload: { inboxIds: ids }, jobId: ids[0]!, merchant }));
   // A repeat within the batch of a row stored by this batch is already in that row's job.
   const inFreshJobs = new Set([...fresh.values()].flat());
-  for (const id of redeliveries) if (!inFreshJobs.has(id)) jobs.push({ payload: { inboxIds: [id] }, jobId: id });
+  for (const [id, merchant] of redeliveries) if (!inFreshJobs.has(id)) jobs.push({ payload: { inboxIds: [id] }, jobId: id, merchant });
   return jobs;
 }

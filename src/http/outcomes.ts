@@ -1,6 +1,6 @@
 import { QueueEvents } from "bullmq";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
-import { QUEUES } from "../queue/catalog.js";
+import { queueName } from "../queue/catalog.js";
 import { bullConnection, type RedisTarget } from "../queue/redis.js";
 
 /**
@@ -10,20 +10,20 @@ import { bullConnection, type RedisTarget } from "../queue/redis.js";
  */
 export class OutcomeWaiter {
   private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly events: QueueEvents;
+  /** One listener per partition of the requests queue: a request's job is in its merchant's. */
+  private readonly events: QueueEvents[];
   private readonly dispose: () => void;
 
-  constructor(redis: RedisTarget, prefix: string, monitor?: DependencyMonitor) {
+  constructor(redis: RedisTarget, prefix: string, partitions: number, monitor?: DependencyMonitor) {
     const { connection, dispose } = bullConnection(redis, "subscriber");
     this.dispose = dispose;
-    this.events = new QueueEvents(QUEUES.requests, {
-      connection,
-      prefix,
-      skipVersionCheck: true,
+    this.events = Array.from({ length: partitions }, (_, partition) => {
+      const events = new QueueEvents(queueName("requests", partition), { connection, prefix, skipVersionCheck: true });
+      events.on("error", (error) => monitor?.down("redis", error));
+      events.on("completed", ({ jobId }) => this.notify(jobId));
+      events.on("failed", ({ jobId }) => this.notify(jobId));
+      return events;
     });
-    this.events.on("error", (error) => monitor?.down("redis", error));
-    this.events.on("completed", ({ jobId }) => this.notify(jobId));
-    this.events.on("failed", ({ jobId }) => this.notify(jobId));
   }
 
   /** Resolves when any of the jobs finishes or after `ms`, whichever is first. */
@@ -52,11 +52,11 @@ export class OutcomeWaiter {
   }
 
   async waitUntilReady(): Promise<void> {
-    await this.events.waitUntilReady();
+    await Promise.all(this.events.map((events) => events.waitUntilReady()));
   }
 
   async close(): Promise<void> {
-    await this.events.close();
+    await Promise.all(this.events.map((events) => events.close()));
     this.dispose();
   }
 }

@@ -69,7 +69,7 @@ async function enqueueByMerchant(queues: Queues, priority: TenantPriority, reque
   const jobs = [...byMerchant].map(([merchant, ids]) => {
     let level = 0;
     for (const _ of ids) level = priority.note(merchant);
-    return { payload: { requestIds: ids, merchant }, jobId: ids[0]!, priority: level };
+    return { payload: { requestIds: ids, merchant }, jobId: ids[0]!, priority: level, merchant };
   });
   await enqueueMany(queues, "execute-request", jobs);
   const jobOf = new Map(jobs.flatMap((job) => job.payload.requestIds.map((id) => [id, job.jobId] as const)));

@@ -20,6 +20,31 @@ export const QUEUES = {
 
 export type QueueKey = keyof typeof QUEUES;
 
+/**
+ * The queues that carry the hot paths, split into QUEUE_PARTITIONS queues each, so that on a Redis
+ * Cluster their load spreads over the masters (one queue's keys live in one slot, on one master). A
+ * job goes to the partition of its merchant, so one merchant's jobs stay in one FIFO: the order the
+ * design relies on (a merchant's inbound webhooks applied in arrival order) is kept. Timers and
+ * deliveries are light and stay whole.
+ */
+export const PARTITIONED: readonly QueueKey[] = ["requests", "inbound"];
+
+/**
+ * Partition 0 keeps the queue's plain name: QUEUE_PARTITIONS=1 is the unpartitioned layout, and raising
+ * the number later keeps serving what partition 0 already holds. Each name is its own hash tag.
+ */
+export function queueName(key: QueueKey, partition: number): string {
+  return partition === 0 ? QUEUES[key] : `{${key}-${partition}}`;
+}
+
+/** The partition (of `count`) a merchant's jobs go to: FNV-1a of the id, so every process agrees. */
+export function partitionOf(merchant: string | undefined, count: number): number {
+  if (count <= 1 || merchant === undefined) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < merchant.length; i++) hash = Math.imul(hash ^ merchant.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % count;
+}
+
 export const JOBS = {
   "execute-request": {
     queue: "requests",

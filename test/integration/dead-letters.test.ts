@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSweepsOnce } from "../../jobs/sweepers.js";
 import { processInboundWebhookJob } from "../../jobs/process-inbound-webhook.js";
-import { findUnprocessedInboundIds } from "../../src/domain/inbound/inbox.js";
+import { findUnprocessedInbound } from "../../src/domain/inbound/inbox.js";
 import { countDeadLetters } from "../../src/domain/dead-letters.js";
 import { newId } from "../../src/ids.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
@@ -55,7 +55,7 @@ describe("poison inbound webhooks stop looping", () => {
     // Dead: a further run (a duplicate job) does nothing and counts nothing.
     expect(await runJob(poison)).toEqual({ outcome: "nothing_to_do" });
     expect((await rowOf(poison)).attempts).toBe(3);
-    expect(await findUnprocessedInboundIds(h.deps.db, 10, 500)).not.toContain(poison);
+    expect((await findUnprocessedInbound(h.deps.db, 10, 500)).map((row) => row.id)).not.toContain(poison);
     expect((await countDeadLetters(h.deps.db)).inbound_webhooks).toBeGreaterThanOrEqual(1);
   });
 
@@ -66,8 +66,8 @@ describe("poison inbound webhooks stop looping", () => {
       .raw(`INSERT INTO inbound_webhooks (id, merchant_id, source, webhook_id, event_type, livemode, payload, attempts, received_at) VALUES ${values.join(",")}`)
       .execute(h.deps.db);
     const lost = await storeInboxRow(JSON.stringify({ type: "payment.unknown_kind", data: { object: {} } }));
-    const batch = await findUnprocessedInboundIds(h.deps.db, 10, 500);
-    expect(batch[0]).toBe(lost);
+    const batch = await findUnprocessedInbound(h.deps.db, 10, 500);
+    expect(batch[0]?.id).toBe(lost);
   });
 
   test("/metrics counts dead letters by kind", async () => {

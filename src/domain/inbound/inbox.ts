@@ -115,10 +115,10 @@ export async function markProcessed(trx: Trx, id: string, outcome: string, resul
  * first: rows that keep failing sort behind newly lost ones, and dead-lettered rows are left out, so
  * poison can never fill the batch and hide lost work.
  */
-export async function findUnprocessedInboundIds(db: Db, olderThanMs: number, limit: number): Promise<string[]> {
-  const rows = await db
+export async function findUnprocessedInbound(db: Db, olderThanMs: number, limit: number): Promise<{ id: string; merchant_id: string }[]> {
+  return db
     .selectFrom("inbound_webhooks")
-    .select("id")
+    .select(["id", "merchant_id"])
     .where("processed_at", "is", null)
     .where("failed_at", "is", null)
     .where("received_at", "<", new Date(Date.now() - olderThanMs))
@@ -126,7 +126,6 @@ export async function findUnprocessedInboundIds(db: Db, olderThanMs: number, lim
     .orderBy("received_at")
     .limit(limit)
     .execute();
-  return rows.map((row) => row.id);
 }
 
 /** Counts a failed processing run; at `maxAttempts` the row is dead-lettered (`failed_at`). */

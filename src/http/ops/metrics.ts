@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { Db } from "../../db/database.js";
 import { countDeadLetters } from "../../domain/dead-letters.js";
-import type { Queues } from "../../queue/producer.js";
+import { allQueues, type Queues } from "../../queue/producer.js";
 import type { RedisClient } from "../../queue/redis.js";
 import { readAttemptCounts } from "../../webhooks/attempt-counts.js";
 import type { AppEnv } from "../env.js";
@@ -49,7 +49,7 @@ export class Metrics {
       labelNames: ["queue", "state"] as const,
       registers: [this.registry],
       async collect() {
-        for (const queue of Object.values(queues)) {
+        for (const queue of allQueues(queues)) {
           const counts = await queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized", "waiting-children");
           for (const [state, count] of Object.entries(counts)) depth.set({ queue: queue.name, state }, count ?? 0);
         }
@@ -62,7 +62,7 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         jobs.reset();
-        for (const queue of Object.values(queues)) {
+        for (const queue of allQueues(queues)) {
           for (const outcome of ["completed", "failed"] as const) {
             const { meta } = await queue.getMetrics(outcome, 0, 0);
             jobs.inc({ queue: queue.name, outcome }, meta.count);

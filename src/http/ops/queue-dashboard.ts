@@ -3,7 +3,7 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { HonoAdapter } from "@bull-board/hono";
 import { serveStatic } from "@hono/node-server/serve-static";
 import type { Hono } from "hono";
-import type { Queues } from "../../queue/producer.js";
+import { allQueues, type Queues } from "../../queue/producer.js";
 
 export const DASHBOARD_PATH = "/admin/queues";
 
@@ -14,6 +14,6 @@ export const DASHBOARD_PATH = "/admin/queues";
 export function queueDashboard(queues: Queues, allowActions = false): Hono {
   const adapter = new HonoAdapter(serveStatic);
   adapter.setBasePath(DASHBOARD_PATH);
-  createBullBoard({ queues: Object.values(queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode: !allowActions })), serverAdapter: adapter });
+  createBullBoard({ queues: allQueues(queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode: !allowActions })), serverAdapter: adapter });
   return adapter.registerPlugin();
 }

@@ -31,12 +31,15 @@ export interface ClusterRig {
   close: () => Promise<void>;
 }
 
+/** The hot queues are partitioned on the cluster, so their load spreads over its masters. */
+export const CLUSTER_QUEUE_PARTITIONS = 3;
+
 export async function startClusterRig(): Promise<ClusterRig> {
   const cluster = await startPrivateCluster();
   const rig = await startRig({
     postgres: "shared",
     redisClusterNodes: cluster.seeds,
-    env: { WEBHOOK_ALLOW_HOSTS: "127.0.0.1", WEBHOOK_RETRY_SCHEDULE: "1s,2s,3s,5s,10s", ADMIN_TOKEN, WEBHOOK_RELAY_INTERVAL_MS: "50" },
+    env: { WEBHOOK_ALLOW_HOSTS: "127.0.0.1", WEBHOOK_RETRY_SCHEDULE: "1s,2s,3s,5s,10s", ADMIN_TOKEN, WEBHOOK_RELAY_INTERVAL_MS: "50", QUEUE_PARTITIONS: String(CLUSTER_QUEUE_PARTITIONS) },
   }).catch((error) => {
     cluster.teardown();
     throw error;

@@ -31,6 +31,6 @@ export const registerCreateTestPayment: RegisterRoute = (app, deps) =>
       inboxIds = created.inboxIds;
       return { status: 201, body: created.payment };
     });
-    await enqueueInboundProcessing(deps, c.var.logger, inboxIds);
+    await enqueueInboundProcessing(deps, c.var.logger, c.var.scope.merchantId, inboxIds);
     return response as never;
   });

@@ -26,6 +26,6 @@ export const registerExpireTestPayment: RegisterRoute = (app, deps) =>
       inboxIds = expired.inboxIds;
       return { status: 200, body: expired.payment };
     });
-    await enqueueInboundProcessing(deps, c.var.logger, inboxIds);
+    await enqueueInboundProcessing(deps, c.var.logger, c.var.scope.merchantId, inboxIds);
     return response as never;
   });

@@ -137,10 +137,10 @@ async function receive(c: Context<AppEnv>, deps: AppDeps, source: InboundSource)
  * ours. One job, so they apply in the order they were sent. If Redis is away, the inbox sweeper
  * re-drives them, so a failed enqueue is logged, not answered as an error.
  */
-export async function enqueueInboundProcessing(deps: AppDeps, logger: Logger, inboxIds: string[]): Promise<void> {
+export async function enqueueInboundProcessing(deps: AppDeps, logger: Logger, merchant: string, inboxIds: string[]): Promise<void> {
   if (inboxIds.length === 0) return;
   try {
-    await enqueueMany(deps.queues, "process-inbound-webhook", [{ payload: { inboxIds }, jobId: inboxIds[0]! }]);
+    await enqueueMany(deps.queues, "process-inbound-webhook", [{ payload: { inboxIds }, jobId: inboxIds[0]!, merchant }]);
   } catch (error) {
     logEnqueueFailure(logger, "enqueue failed; the inbox sweeper will process it", { inbox: inboxIds })(error);
   }
