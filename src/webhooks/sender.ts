@@ -15,14 +15,18 @@ export interface SendResult {
 /**
  * The outbound HTTP client: connects only to addresses the SSRF guard permits (checked on the resolved
  * address inside the socket's lookup). undici's `request` follows no redirects, so a 3xx is an answer.
+ *
+ * The Agent keeps one pool per origin: a busy endpoint's sends reuse kept-alive sockets (no handshake
+ * per delivery), at most `connectionsPerOrigin` of them; a pool whose sockets all went idle is closed.
  */
-export function createWebhookDispatcher(allow: AllowList, timeoutMs: number, resolve: Resolver = systemResolver): Agent {
+export function createWebhookDispatcher(allow: AllowList, timeoutMs: number, resolve: Resolver = systemResolver, connectionsPerOrigin?: number): Agent {
   return new Agent({
     connect: { lookup: guardedLookup(allow, resolve), timeout: timeoutMs },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    // Receivers are many origins with few requests each; don't hold idle sockets long.
+    // Most receivers are many origins with few requests each; don't hold idle sockets long.
     keepAliveTimeout: 4_000,
+    ...(connectionsPerOrigin ? { connections: connectionsPerOrigin } : {}),
   });
 }
 
