@@ -15,7 +15,7 @@ import type { WorkerDeps } from "./deps.js";
  * How long one job keeps claiming for its endpoint before it makes way (its in-flight sends still
  * finish): the next turn queues behind the other endpoints' jobs, so a big backlog takes turns.
  */
-const DRAIN_BUDGET_MS = 5_000;
+const DRAIN_BUDGET_MS = 2_000;
 /**
  * Leases (of deliveries and of endpoint slots) outlive all a job can still do once it has claimed:
  * wait one send for a slot, its own send, and the budget. So they only run out when the worker died.
