@@ -18,9 +18,10 @@ import type { WorkerDeps } from "./deps.js";
 const DRAIN_BUDGET_MS = 2_000;
 /**
  * Leases (of deliveries and of endpoint slots) outlive all a job can still do once it has claimed:
- * wait one send for a slot, its own send, and the budget. So they only run out when the worker died.
+ * wait two sends for a slot (claims run up to two windows ahead), its own send, and the budget. So
+ * they only run out when the worker died.
  */
-const leaseMsFor = (timeoutMs: number) => 2 * timeoutMs + DRAIN_BUDGET_MS + 30_000;
+const leaseMsFor = (timeoutMs: number) => 3 * timeoutMs + DRAIN_BUDGET_MS + 30_000;
 
 /**
  * Delivers one endpoint's due deliveries. The job takes as many of the endpoint's in-flight slots as
@@ -73,9 +74,9 @@ interface Drained {
 
 /**
  * Keeps up to `slots` sends in flight to the endpoint until no due delivery is left or the budget is
- * spent, then waits for the sends and their records. Claims run ahead of the sends (one at a time, a
- * window's worth), so a send never waits for a claim's round trip; what is claimed but not yet sent
- * stays at most one window, so it waits at most one send for a slot (the lease allows for that). A
+ * spent, then waits for the sends and their records. Claims run ahead of the sends (one at a time, at
+ * least a window's worth), so a send never waits for a claim's round trip; what is claimed but not yet
+ * sent stays within two windows, so it waits at most two sends for a slot (the lease allows for that). A
  * slot frees when its send has its answer; the record goes on in the shared attempts batch. An error
  * recording an attempt (Postgres away) fails the job once every send has finished: the leases run out
  * and the sweeper re-drives.
@@ -104,8 +105,9 @@ async function drainEndpoint(deps: WorkerDeps, endpointId: string, slots: number
     const stopping = exhausted || failures.length > 0 || Date.now() >= deadline;
     // Records that fall behind the sends (a slow Postgres) hold the claims back: memory stays bounded.
     const recordsBehind = recording.size >= 4 * slots;
-    // Refill when half the window is left to send: the claim comes back before the sends run dry.
-    if (!stopping && !claiming && !recordsBehind && ready.length <= slots / 2) claimMore(slots - ready.length);
+    // Refill when one window is left to send, up to two: the claim comes back before the sends run
+    // dry, and each claim takes at least a window's worth.
+    if (!stopping && !claiming && !recordsBehind && ready.length <= slots) claimMore(2 * slots - ready.length);
     while (failures.length === 0 && sending.size < slots && ready.length > 0) {
       const delivery = ready.shift()!;
       const send = sendSigned(deps, delivery)

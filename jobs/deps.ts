@@ -75,8 +75,9 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
       attempts: new MicroBatch({
         maxSize: 256,
         maxWaitMs: 0,
-        // Two statements at once: one is written while the next gathers the sends that finish meanwhile.
-        maxInFlight: 2,
+        // One statement at a time: it gathers every send that finished while the previous one ran (a
+        // send's slot is free before its record, so waiting here holds up no send; round trips cost).
+        maxInFlight: 1,
         run: async (attempts) => {
           const recorded = await recordAttempts(db, attempts, { now: new Date(), schedule: config.WEBHOOK_RETRY_SCHEDULE });
           await countAttempts(redis, config.QUEUE_PREFIX, attempts.filter((_, i) => recorded[i]!.recorded).map(({ result }) => result.error));
