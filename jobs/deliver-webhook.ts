@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
-import { claimDueDeliveries, EARLY_TOLERANCE_MS, endpointOfDelivery, settleEndpoint, type ClaimedDelivery } from "../src/domain/webhooks/deliveries.js";
+import { claimDueDeliveries, EARLY_TOLERANCE_MS, endpointOfDelivery, releaseDeliveries, settleEndpoint, type ClaimedDelivery } from "../src/domain/webhooks/deliveries.js";
 import { wakeUpJobId } from "../src/domain/webhooks/relay.js";
 import type { JobPayload } from "../src/queue/catalog.js";
 import { acquireEndpointSlots, releaseEndpointSlots } from "../src/queue/endpoint-slots.js";
@@ -19,7 +19,7 @@ const DRAIN_BUDGET_MS = 2_000;
 /**
  * Leases (of deliveries and of endpoint slots) outlive all a job can still do once it has claimed:
  * wait two sends for a slot (claims run up to two windows ahead), its own send, and the budget. So
- * they only run out when the worker died.
+ * they only run out when the worker died. (Past the budget, unsent claims are given back at once.)
  */
 const leaseMsFor = (timeoutMs: number) => 3 * timeoutMs + DRAIN_BUDGET_MS + 30_000;
 
@@ -76,7 +76,8 @@ interface Drained {
  * Keeps up to `slots` sends in flight to the endpoint until no due delivery is left or the budget is
  * spent, then waits for the sends and their records. Claims run ahead of the sends (one at a time, at
  * least a window's worth), so a send never waits for a claim's round trip; what is claimed but not yet
- * sent stays within two windows, so it waits at most two sends for a slot (the lease allows for that). A
+ * sent stays within two windows, so it waits at most two sends for a slot (the lease allows for that);
+ * past the budget it is given back, so the job ends within one send of its budget. A
  * slot frees when its send has its answer; the record goes on in the shared attempts batch. An error
  * recording an attempt (Postgres away) fails the job once every send has finished: the leases run out
  * and the sweeper re-drives.
@@ -108,7 +109,7 @@ async function drainEndpoint(deps: WorkerDeps, endpointId: string, slots: number
     // Refill when one window is left to send, up to two: the claim comes back before the sends run
     // dry, and each claim takes at least a window's worth.
     if (!stopping && !claiming && !recordsBehind && ready.length <= slots) claimMore(2 * slots - ready.length);
-    while (failures.length === 0 && sending.size < slots && ready.length > 0) {
+    while (failures.length === 0 && (exhausted || Date.now() < deadline) && sending.size < slots && ready.length > 0) {
       const delivery = ready.shift()!;
       const send = sendSigned(deps, delivery)
         .then(
@@ -124,8 +125,11 @@ async function drainEndpoint(deps: WorkerDeps, endpointId: string, slots: number
       sending.add(send);
       sent++;
     }
-    // Claimed deliveries are sent even past the deadline (they are leased to this job); after a
-    // failure they are left to their leases.
+    // Past the budget, what is claimed but not sent is given back (below) rather than sent, so the
+    // job ends one send after its budget; after a failure it is left to its leases.
+    if (stopping && !exhausted && !claiming && ready.length > 0 && failures.length === 0) {
+      await releaseDeliveries(deps.db, ready.splice(0)).catch((error: unknown) => void failures.push(error));
+    }
     const waitFor: Promise<void>[] = [...sending];
     if (claiming) waitFor.push(claiming);
     if (waitFor.length === 0 && recordsBehind && !stopping) waitFor.push(...recording);

@@ -65,6 +65,15 @@ export async function claimDueDeliveries(
   }));
 }
 
+/** Gives back the leases of claimed deliveries that were not sent (the job ran out of budget): due again at once. */
+export async function releaseDeliveries(db: Db, deliveries: ClaimedDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await sql`
+    UPDATE webhook_deliveries d SET locked_until = NULL
+    FROM unnest(${deliveries.map((delivery) => delivery.id)}::text[], ${deliveries.map((delivery) => delivery.attempts)}::int[]) AS r(id, attempts)
+    WHERE d.id = r.id AND d.status = 'pending' AND d.attempts = r.attempts`.execute(db);
+}
+
 /** The earliest pending delivery of an endpoint that no job holds: when the endpoint next needs a job. */
 export interface NextDue {
   id: string;
