@@ -17,11 +17,13 @@ import type { WorkerDeps } from "./deps.js";
  */
 const DRAIN_BUDGET_MS = 2_000;
 /**
- * Leases (of deliveries and of endpoint slots) outlive all a job can still do once it has claimed:
- * wait two sends for a slot (claims run up to two windows ahead), its own send, and the budget. So
- * they only run out when the worker died. (Past the budget, unsent claims are given back at once.)
+ * Leases (of deliveries and of endpoint slots) outlive all a job can still do once it has claimed: a
+ * claimed delivery is sent before the budget runs out or given back then, and a send takes at most
+ * the timeout. So they only run out when the worker died.
  */
-const leaseMsFor = (timeoutMs: number) => 3 * timeoutMs + DRAIN_BUDGET_MS + 30_000;
+const leaseMsFor = (timeoutMs: number) => DRAIN_BUDGET_MS + timeoutMs + 30_000;
+/** Deliveries a claim takes at least: more than a small window's worth, so a claim serves many sends. */
+const MIN_CLAIM = 64;
 
 /**
  * Delivers one endpoint's due deliveries. The job takes as many of the endpoint's in-flight slots as
@@ -74,10 +76,9 @@ interface Drained {
 
 /**
  * Keeps up to `slots` sends in flight to the endpoint until no due delivery is left or the budget is
- * spent, then waits for the sends and their records. Claims run ahead of the sends (one at a time, at
- * least a window's worth), so a send never waits for a claim's round trip; what is claimed but not yet
- * sent stays within two windows, so it waits at most two sends for a slot (the lease allows for that);
- * past the budget it is given back, so the job ends within one send of its budget. A
+ * spent, then waits for the sends and their records. Claims run ahead of the sends (one at a time, many
+ * deliveries each), so a send never waits for a claim's round trip; what is claimed but not sent when
+ * the budget runs out is given back, so the job ends within one send of its budget. A
  * slot frees when its send has its answer; the record goes on in the shared attempts batch. An error
  * recording an attempt (Postgres away) fails the job once every send has finished: the leases run out
  * and the sweeper re-drives.
@@ -106,10 +107,12 @@ async function drainEndpoint(deps: WorkerDeps, endpointId: string, slots: number
     const stopping = exhausted || failures.length > 0 || Date.now() >= deadline;
     // Records that fall behind the sends (a slow Postgres) hold the claims back: memory stays bounded.
     const recordsBehind = recording.size >= 4 * slots;
-    // Refill when one window is left to send, up to two: the claim comes back before the sends run
-    // dry, and each claim takes at least a window's worth.
-    if (!stopping && !claiming && !recordsBehind && ready.length <= slots) claimMore(2 * slots - ready.length);
-    while (failures.length === 0 && (exhausted || Date.now() < deadline) && sending.size < slots && ready.length > 0) {
+    const pastBudget = Date.now() >= deadline;
+    // Refill when one window is left to send: the claim comes back before the sends run dry, and each
+    // takes at least MIN_CLAIM (what the budget does not get to is given back below).
+    const claimTo = Math.max(2 * slots, MIN_CLAIM);
+    if (!stopping && !claiming && !recordsBehind && ready.length <= slots) claimMore(claimTo - ready.length);
+    while (failures.length === 0 && !pastBudget && sending.size < slots && ready.length > 0) {
       const delivery = ready.shift()!;
       const send = sendSigned(deps, delivery)
         .then(
@@ -125,9 +128,9 @@ async function drainEndpoint(deps: WorkerDeps, endpointId: string, slots: number
       sending.add(send);
       sent++;
     }
-    // Past the budget, what is claimed but not sent is given back (below) rather than sent, so the
-    // job ends one send after its budget; after a failure it is left to its leases.
-    if (stopping && !exhausted && !claiming && ready.length > 0 && failures.length === 0) {
+    // Past the budget, what is claimed but not sent is given back rather than sent, so the job ends
+    // within one send of its budget; after a failure it is left to its leases.
+    if (pastBudget && !claiming && ready.length > 0 && failures.length === 0) {
       await releaseDeliveries(deps.db, ready.splice(0)).catch((error: unknown) => void failures.push(error));
     }
     const waitFor: Promise<void>[] = [...sending];

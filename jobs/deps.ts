@@ -74,9 +74,10 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
       allow,
       attempts: new MicroBatch({
         maxSize: 256,
-        maxWaitMs: 0,
-        // One statement at a time: it gathers every send that finished while the previous one ran (a
-        // send's slot is free before its record, so waiting here holds up no send; round trips cost).
+        // One statement at a time, gathering the sends that finish within 5 ms and while the previous
+        // one runs: a send's slot is free before its record, so waiting here holds up no send, and
+        // every round trip to Postgres costs.
+        maxWaitMs: 5,
         maxInFlight: 1,
         run: async (attempts) => {
           const recorded = await recordAttempts(db, attempts, { now: new Date(), schedule: config.WEBHOOK_RETRY_SCHEDULE });
