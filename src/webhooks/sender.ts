@@ -45,7 +45,11 @@ export async function sendWebhook(
   if (isIpLiteral(hostname) && !isTargetAllowed(hostname, hostname, allow)) {
     return { ok: false, statusCode: null, durationMs: 0, error: "ssrf_blocked", retryAfterMs: null };
   }
-  const signal = AbortSignal.timeout(target.timeoutMs);
+  // The overall deadline, cleared as soon as the answer is in: a busy endpoint sends hundreds a
+  // second, and AbortSignal.timeout would keep each timer (and its signal) alive for the full timeout.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), target.timeoutMs);
+  const signal = deadline.signal;
   try {
     const response = await request(target.url, {
       method: "POST",
@@ -60,6 +64,8 @@ export async function sendWebhook(
     return { ok, statusCode: response.statusCode, durationMs: elapsed(), error: ok ? null : "http_status", retryAfterMs };
   } catch (error) {
     return { ok: false, statusCode: null, durationMs: elapsed(), error: signal.aborted ? "timeout" : classifyError(error), retryAfterMs: null };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
