@@ -9,7 +9,7 @@ import { apiClient, benchEnv, cleanup, cpuSeconds, REDIS_URL, runRelease, startP
  * counting TCP proxy of its own, so the figures are exact whatever else the machine is doing (CPU
  * figures on a shared 2-core machine are not).
  *
- *   npm run bench:round-trips          REDEMPTIONS=400 CLIENTS=1,32
+ *   npm run bench:round-trips          REDEMPTIONS=400 CLIENTS=1,32 COMMANDS=1 (Redis commands by name)
  *
  * Postgres: a round trip is a Sync ('S') or a simple Query ('Q') message — the points where the client
  * waits for the server; statements are Execute ('E') plus simple Query messages. Redis: commands are
@@ -25,8 +25,10 @@ interface Counts {
   pgStatements: number;
   redisCommands: number;
   redisWrites: number;
+  /** Redis commands by name (EVALSHA by its script's first key's last segment is not known: by name only). */
+  redisByName: Record<string, number>;
 }
-const zero = (): Counts => ({ pgRoundTrips: 0, pgStatements: 0, redisCommands: 0, redisWrites: 0 });
+const zero = (): Counts => ({ pgRoundTrips: 0, pgStatements: 0, redisCommands: 0, redisWrites: 0, redisByName: {} });
 
 /** Walks Postgres frontend messages (after the untyped startup message) and counts the waits. */
 function pgCounter(counts: Counts) {
@@ -67,10 +69,20 @@ function redisCounter(counts: Counts) {
       const end = skipValue(buffer, at);
       if (end < 0) break;
       counts.redisCommands++;
+      const name = commandName(buffer, at);
+      counts.redisByName[name] = (counts.redisByName[name] ?? 0) + 1;
       at = end;
     }
     buffer = buffer.subarray(at);
   };
+}
+
+/** The first word of a command (a RESP array of bulk strings) starting at `at`, upper-cased. */
+function commandName(buffer: Buffer, at: number): string {
+  const header = buffer.indexOf("\r\n", at);
+  const lengthEnd = buffer.indexOf("\r\n", header + 2);
+  const length = Number(buffer.toString("latin1", header + 3, lengthEnd));
+  return buffer.toString("latin1", lengthEnd + 2, lengthEnd + 2 + length).toUpperCase();
 }
 
 /** The offset after one RESP value starting at `at`, or -1 if it is not complete yet. */
@@ -170,6 +182,10 @@ try {
     const w = { ...webProxies.counts };
     const k = { ...workerProxies.counts };
     console.log(`| ${clients} | ${per(w.pgRoundTrips)} | ${per(w.pgStatements)} | ${per(w.redisCommands)} | ${per(w.redisWrites)} | ${per(k.pgRoundTrips)} | ${per(k.pgStatements)} | ${per(k.redisCommands)} | ${per(k.redisWrites)} | ${cpuMs[0]} | ${cpuMs[1]} |`);
+  }
+  if (process.env.COMMANDS) {
+    const byName = (c: Counts) => Object.entries(c.redisByName).sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / REDEMPTIONS).toFixed(2)}`).join(", ");
+    console.log(`last row, Redis commands per redemption by name — web: ${byName(webProxies.counts)}; worker: ${byName(workerProxies.counts)}`);
   }
   console.log("CPU: utime+stime of the web and worker processes over the same window (their own pids, so other load on the machine does not count, though it slows them).");
   console.log("Worker figures include its background loops (relay every WEBHOOK_RELAY_INTERVAL_MS, sweeps, lock renewals) during the window; no webhook endpoint is registered, so no deliveries.");

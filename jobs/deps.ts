@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../src/config.js";
 import { createDb, DEFAULT_DB_TIMEOUTS } from "../src/db/client.js";
@@ -6,7 +5,7 @@ import { DependencyMonitor, describeTarget } from "../src/ops/dependency-monitor
 import type { Db } from "../src/db/database.js";
 import { createLogger } from "../src/logger.js";
 import { createQueues, type Queues } from "../src/queue/producer.js";
-import { createRedis } from "../src/queue/redis.js";
+import { createRedis, describeRedis, type RedisClient } from "../src/queue/redis.js";
 import { createWebhookDispatcher } from "../src/webhooks/sender.js";
 import { parseAllowList, type AllowList } from "../src/webhooks/ssrf-guard.js";
 import type { Dispatcher } from "undici";
@@ -20,7 +19,7 @@ export interface WorkerDeps {
   db: Db;
   /** For jobs that enqueue follow-up jobs (and for sweepers). */
   queues: Queues;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** Reports Postgres and Redis outages once each, for every part of the worker. */
   monitor: DependencyMonitor;
@@ -41,10 +40,10 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
   const logger = createLogger(config.LOG_LEVEL, { process: "worker" });
   const monitor = new DependencyMonitor(logger, {
     postgres: describeTarget(config.DATABASE_URL, "DATABASE_URL"),
-    redis: describeTarget(config.REDIS_URL, "REDIS_URL"),
+    redis: describeRedis(config, describeTarget),
   });
-  const redis = createRedis(config.REDIS_URL, "producer", monitor);
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, DEFAULT_DB_TIMEOUTS, monitor);
+  const redis = createRedis(config, "producer", monitor);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, DEFAULT_DB_TIMEOUTS, monitor, config.DATABASE_POOLING);
   monitor.start({ db, redis });
   const allow = parseAllowList(config.WEBHOOK_ALLOW_HOSTS);
   const runSettings = { pendingTtlSeconds: config.REDEMPTION_PENDING_TTL_SECONDS, logger };

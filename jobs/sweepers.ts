@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { whileLeading } from "../src/db/leader.js";
 import { findUnprocessedInboundIds } from "../src/domain/inbound/inbox.js";
 import { expireRedemption, findExpiredRedemptionIds } from "../src/domain/redemptions/expiry.js";
 import { deliveryJobId, findDueDeliveries, firstPerEndpoint } from "../src/domain/webhooks/relay.js";
@@ -118,30 +119,28 @@ export const SWEEPS: Record<string, Sweep> = {
   },
 };
 
-/** Only one worker process sweeps at a time (a session-level advisory lock held for the sweep). */
-const SWEEP_LOCK_KEY = 0x6c72_7377; // "lrsw"
+/**
+ * Only one worker process sweeps at a time: the sweeps run under a lease (a transaction-level advisory
+ * lock held for the round, src/db/leader.ts), which also works through PgBouncer in transaction mode.
+ */
+export const SWEEP_LOCK_KEY = 0x6c72_7377; // "lrsw"
 
 export async function runSweepsOnce(deps: WorkerDeps): Promise<Record<string, number>> {
-  return deps.db.connection().execute(async (connection) => {
-    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${SWEEP_LOCK_KEY}) AS locked`.execute(connection);
-    if (!rows[0]?.locked) return {};
-    try {
-      const counts: Record<string, number> = {};
-      for (const [name, sweep] of Object.entries(SWEEPS)) {
-        try {
-          counts[name] = await sweep(deps);
-        } catch (error) {
-          // An outage fails every sweep each round: the monitor reports it once, not five lines a round.
-          const outage = outageOf(error);
-          if (outage) deps.monitor.down(outage === "unknown" ? "postgres" : outage, error);
-          else deps.logger.warn({ err: error, sweep: name }, "sweep failed; will retry next round");
-        }
+  const round = await whileLeading(deps.db, SWEEP_LOCK_KEY, async () => {
+    const counts: Record<string, number> = {};
+    for (const [name, sweep] of Object.entries(SWEEPS)) {
+      try {
+        counts[name] = await sweep(deps);
+      } catch (error) {
+        // An outage fails every sweep each round: the monitor reports it once, not five lines a round.
+        const outage = outageOf(error);
+        if (outage) deps.monitor.down(outage === "unknown" ? "postgres" : outage, error);
+        else deps.logger.warn({ err: error, sweep: name }, "sweep failed; will retry next round");
       }
-      return counts;
-    } finally {
-      await sql`SELECT pg_advisory_unlock(${SWEEP_LOCK_KEY})`.execute(connection);
     }
+    return counts;
   });
+  return round.led ? round.value : {};
 }
 
 export function startSweepers(deps: WorkerDeps): { stop: () => Promise<void> } {

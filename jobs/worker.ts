@@ -1,7 +1,7 @@
 import { MetricsTime, Worker } from "bullmq";
 import { isOutage } from "../src/ops/outages.js";
 import { QUEUES, type QueueKey } from "../src/queue/catalog.js";
-import { reconnectDelay } from "../src/queue/redis.js";
+import { bullConnection } from "../src/queue/redis.js";
 import type { WorkerDeps } from "./deps.js";
 import { JOB_HANDLERS, type JobHandler } from "./registry.js";
 import { startRelayLoop } from "./relay-loop.js";
@@ -15,6 +15,9 @@ export interface RunningWorkers {
 
 export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } = {}): RunningWorkers {
   let handlersRunning = 0;
+  // One node: each worker opens its own connections, as before. A cluster: one shared lazy client the
+  // workers' commands go through (each blocking fetch gets a duplicate), disconnected after they close.
+  const { connection, dispose } = bullConnection(deps.config, "worker");
   const workers = (Object.entries(QUEUES) as [QueueKey, string][]).map(([key, name]) => {
     const worker = new Worker(
       name,
@@ -30,7 +33,7 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
         }
       },
       {
-        connection: { url: deps.config.REDIS_URL, maxRetriesPerRequest: null, connectTimeout: 2_000, retryStrategy: reconnectDelay },
+        connection,
         prefix: deps.config.QUEUE_PREFIX,
         // Deliveries mostly wait on receivers' networks, so that queue runs many more at once.
         // Request jobs wait on a shared group commit, not on a connection each: hold many at once.
@@ -62,6 +65,7 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
       // BullMQ's close waits on Redis even with nothing running. With Redis away and no handler running
       // there is nothing left to finish: drained (a job fetched just before would rerun elsewhere).
       await Promise.race([closing, until(() => handlersRunning === 0 && deps.monitor.isDown("redis"))]);
+      dispose();
     },
   };
 }

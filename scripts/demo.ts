@@ -50,7 +50,7 @@ async function showWebhooks(receiver: Receiver, expected: string[]) {
 }
 
 async function run(service: Service, receiver: Receiver) {
-  const db = createDb(config.DATABASE_URL, 1);
+  const db = createDb(config.DATABASE_URL, 1, undefined, undefined, config.DATABASE_POOLING);
   const merchant = await createMerchant(db, "Demo shop").finally(() => db.destroy());
   say(`merchant ${merchant.merchant} (test key ${merchant.secret_key_test.slice(0, 12)}…)`);
   const client = new Client({ secretKey: merchant.secret_key_test, baseUrl: service.baseUrl });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { POOLING_MODES } from "./db/pooling.js";
 
 /** Parses "60s", "5m", "2h", "1d", "250ms" or a bare number of seconds into milliseconds. */
 export function parseDuration(text: string): number | null {
@@ -18,6 +19,18 @@ const durationList = z.string().transform((text, ctx) => {
   return delays as number[];
 });
 
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
+const clusterNodes = z.string().transform((text, ctx) => {
+  const parts = text.split(",").map((part) => part.trim()).filter(Boolean);
+  const nodes = parts.map((part) => /^([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(part));
+  if (parts.length === 0 || nodes.some((node) => !node || Number(node[2]) < 1 || Number(node[2]) > 65535)) {
+    ctx.addIssue({ code: "custom", message: `expected host:port seed nodes like "10.0.0.1:7000,10.0.0.2:7000", got "${text}"` });
+    return z.NEVER;
+  }
+  return nodes.map((node) => ({ host: node![1]!.replace(/^\[|\]$/g, ""), port: Number(node![2]) }));
+});
+
 const csv = z.string().transform((text) => text.split(",").map((part) => part.trim()).filter(Boolean));
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -34,7 +47,13 @@ export const DEVELOPMENT_WEBHOOK_SECRET_KEY = "SaeTCC/N7fFM5adjnSuIHAJ+KHy/4AdFb
 
 const schema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default("postgres://127.0.0.1:5432/loyalty_redemptions"),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default(DEFAULT_REDIS_URL),
+  /**
+   * Seed nodes of a Redis Cluster (`host:port,host:port,…`): when set, every Redis use (queues, workers,
+   * completion notices, rate limits, key-cache pub/sub, metrics) runs on the cluster instead of REDIS_URL.
+   * A few seeds suffice; the rest of the cluster is discovered from them. See docs/redis-cluster.md.
+   */
+  REDIS_CLUSTER_NODES: clusterNodes.optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only").default("lr"),
   PORT: int(0, 65535).default(3000),
   /**
@@ -68,6 +87,11 @@ const schema = z.object({
   REQUEST_JOBS_IN_FLIGHT: int(1, 4096).default(64),
   /** Postgres connections per process. */
   DATABASE_POOL_SIZE: int(1, 200).default(10),
+  /**
+   * `transaction` when DATABASE_URL is a pooler in transaction mode (PgBouncer pool_mode=transaction):
+   * no session state across transactions (docs/pgbouncer.md). Harmless against plain Postgres.
+   */
+  DATABASE_POOLING: z.enum(POOLING_MODES).default("session"),
   /** How often the worker's sweepers re-drive work from Postgres. */
   SWEEP_INTERVAL_MS: int(50, 600_000).default(5_000),
   /** Age after which a pending request whose job is missing is re-enqueued by the sweeper. */
@@ -106,6 +130,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const result = schema.safeParse(present);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  // Two Redis targets would leave it unclear which one holds the queues: refuse rather than pick.
+  if (result.data.REDIS_CLUSTER_NODES && result.data.REDIS_URL !== DEFAULT_REDIS_URL) {
+    throw new ConfigError(["REDIS_CLUSTER_NODES: set either REDIS_CLUSTER_NODES or a REDIS_URL, not both"]);
   }
   return Object.freeze(result.data);
 }

@@ -16,7 +16,7 @@ if (!Number.isFinite(graceSeconds) || graceSeconds < 0) {
   process.exit(64);
 }
 const config = loadConfigOrExit();
-const db = createDb(config.DATABASE_URL, 1);
+const db = createDb(config.DATABASE_URL, 1, undefined, undefined, config.DATABASE_POOLING);
 try {
   const results = await checkInvariants(db, { graceSeconds });
   let violated = 0;

@@ -41,13 +41,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfigOrExit();
   await ensureDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL, 1);
+  const db = createDb(config.DATABASE_URL, 1, undefined, undefined, config.DATABASE_POOLING);
   try {
     await migrateToLatest(db);
     const result = await run(db, `${area} ${action}`, values, async (hashes) => {
       // Every web process drops these keys from its cache at once; a lost announcement costs at most
       // the cache's 3 s lifetime (KEY_CACHE_TTL_MS).
-      const redis = createRedis(config.REDIS_URL, "producer");
+      const redis = createRedis(config, "producer");
       try {
         if (redis.status !== "ready") await new Promise((resolve) => { redis.once("ready", resolve); redis.once("error", resolve); setTimeout(resolve, 2_000).unref(); });
         return await announceKeyChange(redis, config.QUEUE_PREFIX, hashes);

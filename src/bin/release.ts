@@ -10,7 +10,7 @@ const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL, { process: "release" });
 try {
   await ensureDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL, 1);
+  const db = createDb(config.DATABASE_URL, 1, undefined, undefined, config.DATABASE_POOLING);
   try {
     const { results, error } = await migrateToLatest(db);
     for (const result of results ?? []) logger.info({ migration: result.migrationName, status: result.status }, "migration");

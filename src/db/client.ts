@@ -4,6 +4,7 @@ import pg from "pg";
 import type { Database, Db } from "./database.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import { usePreparedStatements } from "./prepared-statements.js";
+import { useTransactionPooling, type Pooling } from "./pooling.js";
 
 // int8 (bigint, bigserial) arrives as a string by default. Points and sequence numbers stay far below
 // 2^53, and a CHECK in the schema keeps amounts below that bound, so numbers are exact.
@@ -31,14 +32,29 @@ export interface DbTimeouts {
 
 export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 5_000, statementMs: 30_000, idleInTransactionMs: 60_000 };
 
-export function createDb(databaseUrl: string, poolSize = 10, timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS, monitor?: DependencyMonitor): Db {
+/**
+ * The pool of one process. With `pooling: "transaction"` (a PgBouncer in transaction mode in between)
+ * no session state is relied on: no named prepared statements, the timeouts sent as SET LOCAL with each
+ * BEGIN, and node-postgres's `query_timeout` as the deadline of a statement outside a transaction.
+ */
+export function createDb(
+  databaseUrl: string,
+  poolSize = 10,
+  timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS,
+  monitor?: DependencyMonitor,
+  pooling: Pooling = "session",
+): Db {
+  const sessionTimeouts =
+    pooling === "session"
+      ? { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs }
+      : // A little later than the server's own statement_timeout, so Postgres cancels first when it can.
+        { query_timeout: timeouts.statementMs + 1_000 };
   const pool = new pg.Pool({
     ...connectionConfig(databaseUrl),
     max: poolSize,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: timeouts.connectMs,
-    statement_timeout: timeouts.statementMs,
-    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    ...sessionTimeouts,
     // A Postgres host that vanished without closing its sockets is noticed by TCP, not by waiting forever.
     keepAlive: true,
   });
@@ -46,12 +62,14 @@ export function createDb(databaseUrl: string, poolSize = 10, timeouts: DbTimeout
   // would crash the process. The pool discards the client and the next query reconnects.
   pool.on("error", (error) => monitor?.down("postgres", error));
   // The pool listens only while a client is idle. A client checked out between queries (a transaction
-  // waiting on the app, the sweeper's session holding its advisory lock) that loses its server emits
+  // waiting on the app, the sweeper's transaction holding its lease) that loses its server emits
   // 'error' on itself: found by the chaos suite, it crashed every web and worker process on a Postgres
   // restart. Listen for good; the failed client is not queryable, so the pool discards it on release.
   pool.on("connect", (client) => {
     client.on("error", (error) => monitor?.down("postgres", error));
-    usePreparedStatements(client);
+    // Named statements live on a server connection, which transaction pooling shares: unnamed there.
+    if (pooling === "session") usePreparedStatements(client);
+    else useTransactionPooling(client, timeouts);
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -15,6 +15,10 @@ import type pg from "pg";
  * must not change result type", 0A000) in processes still running (a rolling deploy). The connection then
  * starts a new generation of names, so every statement is prepared afresh; `inTransaction` retries the
  * work (the failed statement aborted its transaction). The stale statements stay on the server unused.
+ *
+ * Session pooling only (DATABASE_POOLING=session, the default): a named statement lives on one server
+ * connection, which a pooler in transaction mode shares between clients, so there createDb leaves
+ * queries unnamed (src/db/pooling.ts; docs/pgbouncer.md).
  */
 export function usePreparedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;

@@ -1,6 +1,6 @@
-import { bodyLimit } from "hono/body-limit";
 import type { AppDeps } from "./env.js";
 import { authenticate } from "./middleware/auth.js";
+import { bodyLimit } from "./middleware/body-limit.js";
 import { ApiError } from "../errors.js";
 import { onError, onNotFound, sendError } from "./middleware/errors.js";
 import { jsonBody } from "./middleware/json-body.js";

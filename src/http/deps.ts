@@ -3,26 +3,27 @@ import { createDb } from "../db/client.js";
 import { createLogger } from "../logger.js";
 import { DependencyMonitor, describeTarget } from "../ops/dependency-monitor.js";
 import { closeQueues, createQueues } from "../queue/producer.js";
-import { createRedis } from "../queue/redis.js";
+import { createRedis, describeRedis } from "../queue/redis.js";
 import type { AppDeps } from "./env.js";
 import { ApiKeyCache } from "./key-cache.js";
 import { OutcomeWaiter } from "./outcomes.js";
+import { InboxWriter } from "./inbox-writer.js";
 import { RequestBatches } from "./request-batches.js";
 
 export function buildAppDeps(config: Config): AppDeps {
   const logger = createLogger(config.LOG_LEVEL, { process: "web" });
   const monitor = new DependencyMonitor(logger, {
     postgres: describeTarget(config.DATABASE_URL, "DATABASE_URL"),
-    redis: describeTarget(config.REDIS_URL, "REDIS_URL"),
+    redis: describeRedis(config, describeTarget),
   });
-  const redis = createRedis(config.REDIS_URL, "producer", monitor);
+  const redis = createRedis(config, "producer", monitor);
   // A request never waits on Postgres longer than its own deadline allows.
   const timeouts = {
     connectMs: Math.min(5_000, Math.max(100, Math.round(config.REQUEST_TIMEOUT_MS / 2))),
     statementMs: config.REQUEST_TIMEOUT_MS,
     idleInTransactionMs: 60_000,
   };
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, timeouts, monitor);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, timeouts, monitor, config.DATABASE_POOLING);
   monitor.start({ db, redis });
   const queues = createQueues(redis, config.QUEUE_PREFIX, monitor);
   return {
@@ -31,16 +32,17 @@ export function buildAppDeps(config: Config): AppDeps {
     redis,
     queues,
     requests: new RequestBatches(db, queues),
-    outcomes: new OutcomeWaiter(config.REDIS_URL, config.QUEUE_PREFIX, monitor),
+    inbox: new InboxWriter(db, queues, logger, config.REQUEST_TIMEOUT_MS),
+    outcomes: new OutcomeWaiter(config, config.QUEUE_PREFIX, monitor),
     logger,
     monitor,
-    keys: new ApiKeyCache(db, config.REDIS_URL, config.QUEUE_PREFIX, monitor),
+    keys: new ApiKeyCache(db, config, config.QUEUE_PREFIX, monitor),
   };
 }
 
 /** Closes every connection; each close is bounded by the caller (see bin/web.ts). */
 export async function closeAppDeps(deps: AppDeps): Promise<void> {
   deps.monitor.stop();
-  await Promise.allSettled([deps.keys.close(), deps.outcomes.close(), closeQueues(deps.queues), deps.db.destroy()]);
+  await Promise.allSettled([deps.keys.close(), deps.outcomes.close(), deps.inbox.idle().then(() => closeQueues(deps.queues)), deps.db.destroy()]);
   deps.redis.disconnect();
 }

@@ -1,11 +1,12 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Db, Scope } from "../db/database.js";
 import type { Queues } from "../queue/producer.js";
+import type { RedisClient } from "../queue/redis.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import type { ApiKeyCache } from "./key-cache.js";
 import type { OutcomeWaiter } from "./outcomes.js";
+import type { InboxWriter } from "./inbox-writer.js";
 import type { RequestBatches } from "./request-batches.js";
 
 /** Everything the web process needs, passed in so tests build the real app with a test config. */
@@ -14,10 +15,12 @@ export interface AppDeps {
   db: Db;
   queues: Queues;
   /** The producer connection the queues share (fail-fast: no offline queue). */
-  redis: Redis;
+  redis: RedisClient;
   outcomes: OutcomeWaiter;
   /** Worker-run requests: stored and enqueued in batches, their outcomes read in batches. */
   requests: RequestBatches;
+  /** Verified inbound webhooks: stored in batches (answered once committed), then enqueued in bulk. */
+  inbox: InboxWriter;
   logger: Logger;
   /** Reports Postgres and Redis outages once each; /readyz reads it. */
   monitor: DependencyMonitor;

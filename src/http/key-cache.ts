@@ -1,8 +1,7 @@
-import { Redis } from "ioredis";
 import type { Db } from "../db/database.js";
 import { apiKeyChannel, findKeyScope, touchApiKey, type KeyScope } from "../domain/merchants/api-keys.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
-import { reconnectDelay, watchConnection } from "../queue/redis.js";
+import { createRedis, isCluster, type RedisClient, type RedisTarget } from "../queue/redis.js";
 
 /**
  * How long a web process trusts a key it looked up. A revoke or roll is announced on Redis pub/sub and
@@ -18,20 +17,22 @@ const TOUCH_EVERY_MS = 60_000;
 export class ApiKeyCache {
   private readonly entries = new Map<string, { found: KeyScope; until: number }>();
   private readonly touched = new Map<string, number>();
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
 
   constructor(
     private readonly db: Db,
-    redisUrl: string,
+    redis: RedisTarget,
     queuePrefix: string,
     monitor?: DependencyMonitor,
   ) {
     const channel = apiKeyChannel(queuePrefix);
     // A subscriber connection of its own (a subscribed connection can run nothing else). It reconnects
     // forever; each (re)connect empties the cache, since announcements may have been missed meanwhile.
-    this.subscriber = new Redis(redisUrl, { connectTimeout: 2_000, maxRetriesPerRequest: null, retryStrategy: reconnectDelay });
-    watchConnection(this.subscriber, monitor);
+    this.subscriber = createRedis(redis, "subscriber", monitor);
     this.subscriber.on("ready", () => this.entries.clear());
+    // On a cluster the subscription lives on one node; when nodes come or go ioredis moves it to
+    // another, and announcements published meanwhile may be lost: start afresh then too.
+    if (isCluster(this.subscriber)) for (const event of ["+node", "-node"]) this.subscriber.on(event, () => this.entries.clear());
     this.subscriber.on("message", (_channel, keyHash: string) => this.invalidate(keyHash));
     this.subscriber.subscribe(channel).catch(() => {
       // Reported by the monitor; ioredis resubscribes on reconnect.
@@ -76,7 +77,7 @@ export class ApiKeyCache {
 }
 
 /** Tells every web process that these keys changed (revoked, rolled). Bounded: a publish that fails is only a lost hint. */
-export async function announceKeyChange(redis: Redis, queuePrefix: string, keyHashes: string[]): Promise<boolean> {
+export async function announceKeyChange(redis: RedisClient, queuePrefix: string, keyHashes: string[]): Promise<boolean> {
   try {
     for (const hash of keyHashes) await redis.publish(apiKeyChannel(queuePrefix), hash);
     return true;

@@ -1,7 +1,7 @@
 import { QueueEvents } from "bullmq";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import { QUEUES } from "../queue/catalog.js";
-import { reconnectDelay } from "../queue/redis.js";
+import { bullConnection, type RedisTarget } from "../queue/redis.js";
 
 /**
  * Wakes request handlers when the job they wait for finishes. A notice is only a wake-up: the answer
@@ -11,10 +11,13 @@ import { reconnectDelay } from "../queue/redis.js";
 export class OutcomeWaiter {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly events: QueueEvents;
+  private readonly dispose: () => void;
 
-  constructor(redisUrl: string, prefix: string, monitor?: DependencyMonitor) {
+  constructor(redis: RedisTarget, prefix: string, monitor?: DependencyMonitor) {
+    const { connection, dispose } = bullConnection(redis, "subscriber");
+    this.dispose = dispose;
     this.events = new QueueEvents(QUEUES.requests, {
-      connection: { url: redisUrl, connectTimeout: 2_000, retryStrategy: reconnectDelay },
+      connection,
       prefix,
       skipVersionCheck: true,
     });
@@ -54,5 +57,6 @@ export class OutcomeWaiter {
 
   async close(): Promise<void> {
     await this.events.close();
+    this.dispose();
   }
 }

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
-import type { Redis } from "ioredis";
 import type { Counter } from "prom-client";
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Config } from "../config.js";
 import { ApiError } from "../errors.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
+import type { RedisClient } from "../queue/redis.js";
 
 export type LimiterName = "api_key" | "auth_failures" | "inbound_webhooks";
 
@@ -38,7 +38,7 @@ export class Limiter {
     readonly name: LimiterName,
     readonly limit: number,
     burst: number,
-    redis: Redis,
+    redis: RedisClient,
     prefix: string,
     private readonly monitor: DependencyMonitor,
   ) {
@@ -96,7 +96,7 @@ export class RateLimits {
 
   constructor(
     config: Config,
-    redis: Redis,
+    redis: RedisClient,
     monitor: DependencyMonitor,
     private readonly limited?: Counter<"limiter">,
   ) {

@@ -1,8 +1,8 @@
-import type { Redis } from "ioredis";
 import { sql } from "kysely";
 import type { Db } from "../db/database.js";
 import { withDeadline } from "../deadline.js";
 import type { Logger } from "../logger.js";
+import { pingRedis, type RedisClient } from "../queue/redis.js";
 
 export type Dependency = "postgres" | "redis";
 
@@ -67,14 +67,14 @@ export class DependencyMonitor {
   }
 
   /** Probes both dependencies every second until `stop()`; a probe never overlaps the previous one. */
-  start(probes: { db: Db; redis: Redis }): void {
+  start(probes: { db: Db; redis: RedisClient }): void {
     let probing = false;
     this.timer = setInterval(async () => {
       if (probing) return;
       probing = true;
       await Promise.all([
         this.probe("postgres", () => sql`SELECT 1`.execute(probes.db)),
-        this.probe("redis", () => probes.redis.ping()),
+        this.probe("redis", () => pingRedis(probes.redis)),
       ]);
       probing = false;
     }, PROBE_EVERY_MS);

@@ -15,10 +15,21 @@ export function outageOf(error: unknown): Dependency | "unknown" | null {
   const text = message ?? "";
   if (/Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(text)) return "postgres";
   if (name === "MaxRetriesPerRequestError" || /Connection is closed|Stream isn't writeable|Command timed out|Reached the max retries/i.test(text)) return "redis";
+  if (name === "ClusterAllFailedError" || REDIS_CLUSTER_OUTAGE.test(text)) return "redis";
   if (code && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"].includes(code)) return "unknown";
   if (/connect ECONNREFUSED/i.test(text)) return "unknown";
   return null;
 }
+
+/**
+ * A Redis Cluster failing over or out of quorum: slots without a master (CLUSTERDOWN), redirections
+ * chasing a master that moved or died (MOVED/ASK/TRYAGAIN, "Too many Cluster redirections"), a write
+ * that reached a master just demoted to replica (READONLY), a node still loading, no slot map
+ * ("Failed to refresh slots cache"), no seed answering, or the cluster client not ready. The command
+ * did not run, or its effect is idempotent on retry, like any other Redis outage.
+ */
+const REDIS_CLUSTER_OUTAGE =
+  /CLUSTERDOWN|\b(MOVED|ASK) \d+ \S+:\d+|TRYAGAIN|READONLY You can't write|LOADING Redis is loading|MASTERDOWN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|Redis Cluster (is not ready|has no reachable master)/;
 
 export const isOutage = (error: unknown) => outageOf(error) !== null;
 

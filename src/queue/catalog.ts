@@ -30,7 +30,9 @@ export const JOBS = {
   },
   "process-inbound-webhook": {
     queue: "inbound",
-    payload: z.object({ inboxId: z.string() }),
+    // The rows one web batch stored for one merchant, applied in order (or one, re-driven alone). A
+    // job from before batching carries `inboxId`: still run, so an upgrade loses nothing queued.
+    payload: z.union([z.object({ inboxIds: z.array(z.string()).min(1).max(1_000) }), z.object({ inboxId: z.string() })]),
   },
   "expire-redemption": {
     queue: "lifecycle",

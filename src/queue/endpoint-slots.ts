@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis.js";
 
 /**
  * A counting semaphore per webhook endpoint, in Redis: at most `cap` sends in flight to one endpoint
@@ -23,7 +24,7 @@ const slotKey = (prefix: string, endpointId: string) => `${prefix}:{deliveries}:
 
 /** Takes up to `want` of the endpoint's free slots for `holder`; answers how many it got (0: full). */
 export async function acquireEndpointSlots(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   endpointId: string,
   holder: string,
@@ -35,7 +36,7 @@ export async function acquireEndpointSlots(
   return client.acquireEndpointSlots!(slotKey(prefix, endpointId), now, now + options.leaseMs, holder, options.cap, options.want);
 }
 
-export async function releaseEndpointSlots(redis: Redis, prefix: string, endpointId: string, holder: string, count: number): Promise<void> {
+export async function releaseEndpointSlots(redis: RedisClient, prefix: string, endpointId: string, holder: string, count: number): Promise<void> {
   if (count <= 0) return;
   await redis.zrem(slotKey(prefix, endpointId), ...Array.from({ length: count }, (_, i) => `${holder}#${i + 1}`));
 }

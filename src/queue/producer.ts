@@ -1,6 +1,6 @@
 import { Queue, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
+import type { RedisClient } from "./redis.js";
 import { DEFAULT_JOB_OPTIONS, JOBS, QUEUES, type JobName, type JobPayload, type QueueKey } from "./catalog.js";
 
 export type Queues = Record<QueueKey, Queue>;
@@ -9,7 +9,7 @@ export type Queues = Record<QueueKey, Queue>;
  * The queues share one fail-fast producer connection. BullMQ's own version check is skipped: it is a
  * command that, sent to a Redis that stopped answering, would fail the queue's initialisation for good.
  */
-export function createQueues(connection: Redis, prefix: string, monitor?: DependencyMonitor): Queues {
+export function createQueues(connection: RedisClient, prefix: string, monitor?: DependencyMonitor): Queues {
   const entries = Object.entries(QUEUES).map(([key, name]) => {
     const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipVersionCheck: true });
     // Without a listener BullMQ prints every connection error with console.error.
@@ -24,7 +24,7 @@ export function createQueues(connection: Redis, prefix: string, monitor?: Depend
  * that takes (and then run it, long after its caller gave up). Fail at once instead.
  */
 function ready(queue: Queue): Queue {
-  const status = (queue.opts.connection as Redis).status;
+  const status = (queue.opts.connection as RedisClient).status;
   if (status !== "ready") throw new QueueUnavailable(status);
   return queue;
 }
@@ -56,13 +56,16 @@ export async function enqueueMany<N extends JobName>(
   jobs: { payload: JobPayload<N>; jobId: string; delay?: number; priority?: number }[],
 ): Promise<void> {
   if (jobs.length === 0) return;
-  await ready(queues[JOBS[name].queue]).addBulk(
-    jobs.map((job) => ({
-      name,
-      data: JOBS[name].payload.parse(job.payload),
-      opts: { ...DEFAULT_JOB_OPTIONS, jobId: job.jobId, ...(job.delay ? { delay: job.delay } : {}), ...(job.priority ? { priority: job.priority } : {}) },
-    })),
-  );
+  const queue = ready(queues[JOBS[name].queue]);
+  const bulk = jobs.map((job) => ({
+    name,
+    data: JOBS[name].payload.parse(job.payload),
+    opts: { ...DEFAULT_JOB_OPTIONS, jobId: job.jobId, ...(job.delay ? { delay: job.delay } : {}), ...(job.priority ? { priority: job.priority } : {}) },
+  }));
+  // addBulk wraps its scripts in MULTI/EXEC: for the common lone job (a quiet moment) that is two
+  // commands more than one add.
+  if (bulk.length === 1) await queue.add(bulk[0]!.name, bulk[0]!.data, bulk[0]!.opts);
+  else await queue.addBulk(bulk);
 }
 
 /**

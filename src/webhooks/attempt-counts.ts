@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../queue/redis.js";
 import type { WebhookAttemptError } from "../db/tables/webhook-delivery.table.js";
 
 /**
@@ -15,7 +15,7 @@ export type AttemptOutcome = { outcome: "succeeded" } | { outcome: "failed"; err
  * Counts a batch of recorded attempts, one HINCRBY per outcome in one round trip. Best effort: a
  * metric must never fail a delivery whose outcome is already in Postgres.
  */
-export async function countAttempts(redis: Redis, prefix: string, errors: (WebhookAttemptError | null)[]): Promise<void> {
+export async function countAttempts(redis: RedisClient, prefix: string, errors: (WebhookAttemptError | null)[]): Promise<void> {
   if (errors.length === 0) return;
   const byField = new Map<string, number>();
   for (const error of errors) {
@@ -27,7 +27,7 @@ export async function countAttempts(redis: Redis, prefix: string, errors: (Webho
   await pipeline.exec().catch(() => {});
 }
 
-export async function readAttemptCounts(redis: Redis, prefix: string): Promise<{ outcome: string; error: string; count: number }[]> {
+export async function readAttemptCounts(redis: RedisClient, prefix: string): Promise<{ outcome: string; error: string; count: number }[]> {
   const fields = await redis.hgetall(key(prefix));
   return Object.entries(fields).map(([field, count]) => {
     const [outcome, error] = field.split(":") as [string, string | undefined];

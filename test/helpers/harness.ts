@@ -61,10 +61,20 @@ export async function destroyTestEnvironment(environment: { dbName: string; queu
   await withAdmin((client) => dropDatabase(client, environment.dbName));
 }
 
-export async function startHarness(overrides: Record<string, string> = {}, options: { workers?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  workers?: boolean;
+  /**
+   * The service's DATABASE_URL given the test database's direct URL (e.g. the same database through a
+   * private PgBouncer: test/helpers/pgbouncer.ts); pass DATABASE_POOLING in `overrides` to match.
+   * Creating and dropping the database always go straight to Postgres.
+   */
+  databaseUrl?: (directUrl: string) => string;
+}
+
+export async function startHarness(overrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const { suffix, dbName } = await createTestEnvironment();
   const config = loadConfig({
-    DATABASE_URL: databaseUrl(dbName),
+    DATABASE_URL: (options.databaseUrl ?? ((url: string) => url))(databaseUrl(dbName)),
     REDIS_URL,
     QUEUE_PREFIX: `lrt_${suffix}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",

@@ -33,7 +33,8 @@ async function startWeb(): Promise<number> {
   const port = await freePort();
   const child = spawn(process.execPath, [`${build}/src/bin/web.js`], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "inherit"] });
   webs.push(child);
-  for (let i = 0; i < 200; i++) {
+  // A generous bound: two web processes boot at once, beside other test files, on two cores.
+  for (const giveUpAt = Date.now() + 30_000; Date.now() < giveUpAt; ) {
     if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return port;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -99,8 +100,9 @@ describe("keys through the CLI", () => {
       (await cli("keys", "list", "--merchant", created.merchant)).keys.find((key: any) => key.key === `sk_test_…${created.secret_key_test.slice(-4)}`).last_used;
     expect(await lastUsed()).toBeNull();
     expect(await status(ports[0]!, created.secret_key_test)).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the write is not on the request's path
-    const first = await lastUsed();
+    // The write is not on the request's path: wait for it (bounded), however slow the machine is.
+    let first = await lastUsed();
+    for (const giveUpAt = Date.now() + 5_000; first === null && Date.now() < giveUpAt; first = await lastUsed()) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(first).not.toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // now() would have moved on
     for (const port of ports) for (let i = 0; i < 3; i++) expect(await status(port, created.secret_key_test)).toBe(200);

@@ -168,6 +168,8 @@ describe("the inbox", () => {
     await h.stopWorkers();
     const res = await sendWebhook(h, "payments", { type: "payment.completed", data: { object: { id: "pay_lost", amount: 2999, currency: "EUR", discounts: [{ redemption: r.id }] } } });
     expect(res.status).toBe(200);
+    // The answer does not wait for the enqueue: let it land, then lose it with the rest of Redis.
+    await h.deps.inbox.idle();
     await h.flushQueues();
     h.startWorkers();
     expect((await snapshot(h, r.id)).status).toBe("pending");

@@ -46,6 +46,11 @@ async function answeredWhilePostgresGoesAway(loseRedis: boolean) {
   // Past every deadline now: a worker (and its sweeper) starts and finds the stored requests.
   const worker = rig.worker();
   await sleep(SWEEPER_SETTLE_MS + 1_000);
+  // On a loaded machine the worker may boot slower than a few sweep rounds: wait (bounded) until no
+  // stored request is left pending. From then on nothing can take effect any more, so what we read next
+  // is final; a request still pending at the bound is reported below.
+  const giveUpAt = Date.now() + 20_000;
+  while (Date.now() < giveUpAt && (await pendingRequests(rig.db, tenant.merchant.merchant)).length > 0) await sleep(200);
   const keyedAfter = await accountState(rig.db, tenant.account);
   const unkeyedAfter = await accountState(rig.db, tenant.unkeyedAccount);
   const effect = (await keyEffects(rig.db, tenant.merchant.merchant, [key])).get(key);

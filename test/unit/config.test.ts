@@ -39,4 +39,18 @@ describe("config", () => {
     expect(parseDuration("1d")).toBe(86_400_000);
     expect(parseDuration("fast")).toBeNull();
   });
+
+  test("REDIS_CLUSTER_NODES: seed nodes parsed; unset by default; refused together with a REDIS_URL", () => {
+    expect(loadConfig({}).REDIS_CLUSTER_NODES).toBeUndefined();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b:7001,[::1]:7002" }).REDIS_CLUSTER_NODES).toEqual([
+      { host: "10.0.0.1", port: 7000 },
+      { host: "redis-b", port: 7001 },
+      { host: "::1", port: 7002 },
+    ]);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1" })).toThrow(/host:port/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:99999" })).toThrow(/host:port/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000", REDIS_URL: "redis://10.0.0.9:6379" })).toThrow(/not both/);
+    // The default REDIS_URL, spelled out, is not a second target.
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000", REDIS_URL: "redis://127.0.0.1:6379" }).REDIS_CLUSTER_NODES).toHaveLength(1);
+  });
 });

@@ -3,7 +3,7 @@ import type { InboundSource } from "../../db/tables/inbound-webhook.table.js";
 import { ApiError } from "../../errors.js";
 import { findUnacceptableText } from "../../input-rules.js";
 import { verifyWebhook } from "../../webhooks/standard-webhooks.js";
-import { findInboundSecrets, storeInboundWebhook } from "./inbox.js";
+import { findInboundSecrets, storeInboundWebhook, type ReceivedWebhook } from "./inbox.js";
 
 /**
  * Inbound secrets, remembered for a few seconds per process: one query less per webhook. A new secret is
@@ -34,14 +34,27 @@ export type AcceptResult =
   | { ok: true; id: string; duplicate: boolean }
   | { ok: false; reason: string };
 
+export type VerifyResult = { ok: true; webhook: ReceivedWebhook } | { ok: false; reason: string };
+
 /**
  * Verifies and stores one inbound webhook: the single door every payment or warehouse event comes
  * through, whether it arrived over HTTP or from the sandbox provider. Works on the pool or inside a
  * transaction (the sandbox stores its events in the transaction that records the payment). A bad
  * signature is a value (the caller answers 401 and logs the reason); a malformed body throws 400.
- * The caller enqueues processing once the row is committed.
+ * The caller enqueues processing once the row is committed. The HTTP route verifies with
+ * `verifyInboundWebhook` and stores through the web's inbox writer, many webhooks per INSERT.
  */
 export async function acceptInboundWebhook(db: Executor, delivery: InboundDelivery): Promise<AcceptResult> {
+  const verified = await verifyInboundWebhook(db, delivery);
+  if (!verified.ok) return verified;
+  return { ok: true, ...(await storeInboundWebhook(db, verified.webhook)) };
+}
+
+/**
+ * Everything `acceptInboundWebhook` checks before storing: the signature, then the envelope. Returns
+ * the row to store; a bad signature is a value, a malformed body throws 400.
+ */
+export async function verifyInboundWebhook(db: Executor, delivery: InboundDelivery): Promise<VerifyResult> {
   const { merchantId, source, rawBody } = delivery;
   if (merchantId.length > 64) return { ok: false, reason: "unknown merchant" };
   let verified = verifyWebhook(await inboundSecrets(db, merchantId, source), rawBody, delivery.headers);
@@ -52,15 +65,7 @@ export async function acceptInboundWebhook(db: Executor, delivery: InboundDelive
   const envelope = parseEnvelope(rawBody);
   const webhookId = verified.messageId;
   if (webhookId.length > 255) throw new ApiError("parameter_invalid", "webhook-id is longer than 255 characters.", "webhook-id");
-  const stored = await storeInboundWebhook(db, {
-    merchantId,
-    source,
-    webhookId,
-    eventType: envelope.type,
-    livemode: envelope.livemode,
-    payload: rawBody,
-  });
-  return { ok: true, ...stored };
+  return { ok: true, webhook: { merchantId, source, webhookId, eventType: envelope.type, livemode: envelope.livemode, payload: rawBody } };
 }
 
 /**

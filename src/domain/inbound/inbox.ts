@@ -25,39 +25,76 @@ export interface ReceivedWebhook {
   payload: string;
 }
 
+export interface StoredWebhook {
+  id: string;
+  /** The webhook-id was stored before (or earlier in the same batch): `id` is that row's. */
+  duplicate: boolean;
+  /** A duplicate whose row was already processed or dead-lettered when looked up: it needs no job. */
+  finished?: boolean;
+}
+
 /**
  * Stores a verified webhook. A redelivery (same merchant, source and webhook-id) inserts nothing and
  * returns the row already stored: concurrent duplicates race on the unique key, and exactly one wins.
  */
-export async function storeInboundWebhook(db: Executor, webhook: ReceivedWebhook): Promise<{ id: string; duplicate: boolean }> {
-  const inserted = await db
-    .insertInto("inbound_webhooks")
-    .values({
-      id: newId("inbox"),
-      merchant_id: webhook.merchantId,
-      source: webhook.source,
-      webhook_id: webhook.webhookId,
-      event_type: webhook.eventType,
-      livemode: webhook.livemode,
-      payload: webhook.payload,
-      outcome: null,
-      results: null,
-      processed_at: null,
-      last_error: null,
-      failed_at: null,
-    })
-    .onConflict((oc) => oc.columns(["merchant_id", "source", "webhook_id"]).doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  if (inserted) return { id: inserted.id, duplicate: false };
-  const existing = await db
-    .selectFrom("inbound_webhooks")
-    .select("id")
-    .where("merchant_id", "=", webhook.merchantId)
-    .where("source", "=", webhook.source)
-    .where("webhook_id", "=", webhook.webhookId)
-    .executeTakeFirstOrThrow();
-  return { id: existing.id, duplicate: true };
+export async function storeInboundWebhook(db: Executor, webhook: ReceivedWebhook): Promise<StoredWebhook> {
+  const [stored] = await storeInboundWebhooks(db, [webhook]);
+  return stored!;
+}
+
+const keyOf = (webhook: ReceivedWebhook) => `${webhook.merchantId}\u0000${webhook.source}\u0000${webhook.webhookId}`;
+
+/**
+ * Stores many verified webhooks with one INSERT; one result per webhook, in order. A repeat within the
+ * batch is answered as a duplicate of its first occurrence (one statement cannot insert a key twice);
+ * a webhook-id stored before is looked up in one more statement, which runs only when a batch holds
+ * such a redelivery. On the pool each statement commits on its own, so the lookup sees a concurrent
+ * duplicate's row once the INSERT has waited for it.
+ *
+ * The rows travel as one array per column (`unnest`): the statement's text is the same for 1 or 100
+ * rows, with 7 parameters, so a connection prepares it once (prepared-statements.ts; with transaction
+ * pooling it is parsed each time, but as 7 parameters), where a VALUES list would be a new statement
+ * of up to 700 parameters, parsed and planned again, for every batch size.
+ */
+export async function storeInboundWebhooks(db: Executor, webhooks: ReceivedWebhook[]): Promise<StoredWebhook[]> {
+  const firstOf = new Map<string, number>();
+  const rows = webhooks.flatMap((webhook, index) => {
+    const key = keyOf(webhook);
+    if (firstOf.has(key)) return [];
+    firstOf.set(key, index);
+    return [{ index, id: newId("inbox"), webhook }];
+  });
+  const column = <T>(value: (webhook: ReceivedWebhook) => T) => rows.map((row) => value(row.webhook));
+  const result = await sql<{ id: string }>`
+    INSERT INTO inbound_webhooks (id, merchant_id, source, webhook_id, event_type, livemode, payload)
+    SELECT * FROM unnest(
+      ${rows.map((row) => row.id)}::text[], ${column((w) => w.merchantId)}::text[], ${column((w) => w.source)}::text[],
+      ${column((w) => w.webhookId)}::text[], ${column((w) => w.eventType)}::text[], ${column((w) => w.livemode)}::boolean[],
+      ${column((w) => w.payload)}::text[])
+    ON CONFLICT (merchant_id, source, webhook_id) DO NOTHING
+    RETURNING id`.execute(db);
+  const inserted = new Set(result.rows.map((row) => row.id));
+  const storedBefore = rows.filter((row) => !inserted.has(row.id)).map((row) => row.webhook);
+  const existing = await findStoredIds(db, storedBefore);
+  const storedOfKey = new Map(rows.map((row) => [keyOf(row.webhook), inserted.has(row.id) ? { id: row.id, finished: false } : existing.get(keyOf(row.webhook))]));
+  return webhooks.map((webhook, index) => {
+    const key = keyOf(webhook);
+    const stored = storedOfKey.get(key);
+    if (!stored) throw new Error(`inbound webhook ${webhook.webhookId} was neither inserted nor found`);
+    const firstInserted = firstOf.get(key) === index && inserted.has(stored.id);
+    return firstInserted ? { id: stored.id, duplicate: false } : { id: stored.id, duplicate: true, finished: stored.finished };
+  });
+}
+
+/** The rows of webhooks already stored, by their (merchant, source, webhook-id) key. */
+async function findStoredIds(db: Executor, webhooks: ReceivedWebhook[]): Promise<Map<string, { id: string; finished: boolean }>> {
+  if (webhooks.length === 0) return new Map();
+  const { rows } = await sql<{ id: string; merchant_id: string; source: InboundSource; webhook_id: string; finished: boolean }>`
+    SELECT w.id, w.merchant_id, w.source, w.webhook_id, (w.processed_at IS NOT NULL OR w.failed_at IS NOT NULL) AS finished
+    FROM unnest(${webhooks.map((w) => w.merchantId)}::text[], ${webhooks.map((w) => w.source)}::text[], ${webhooks.map((w) => w.webhookId)}::text[])
+      AS k(merchant_id, source, webhook_id)
+    JOIN inbound_webhooks w ON w.merchant_id = k.merchant_id AND w.source = k.source AND w.webhook_id = k.webhook_id`.execute(db);
+  return new Map(rows.map((row) => [keyOf({ merchantId: row.merchant_id, source: row.source, webhookId: row.webhook_id } as ReceivedWebhook), { id: row.id, finished: row.finished }]));
 }
 
 /** Locks the row for processing; concurrent runs of its job serialise here and the later one sees it processed. */

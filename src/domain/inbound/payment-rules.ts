@@ -37,7 +37,7 @@ export interface RuleOutcome {
  * repeat finds the work done (recorded as `already_*`).
  */
 export async function applyPaymentEvent(trx: Trx, scope: Scope, type: string, object: unknown): Promise<RuleOutcome> {
-  const kind = LINK_TYPES.has(type) ? "link" : COMPLETE_TYPES.has(type) ? "complete" : RELEASE_TYPES[type] ? "release" : null;
+  const kind = kindOf(type);
   if (!kind) return { outcome: "ignored", results: [] };
   const parsed = paymentObject.safeParse(object);
   if (!parsed.success) return { outcome: "invalid_payload", results: [] };
@@ -60,6 +60,21 @@ export async function applyPaymentEvent(trx: Trx, scope: Scope, type: string, ob
     return release(trx, row, payment.id, RELEASE_TYPES[type]!);
   }, mayCredit);
   return { outcome: summarise(results), results };
+}
+
+const kindOf = (type: string) => (LINK_TYPES.has(type) ? "link" : COMPLETE_TYPES.has(type) ? "complete" : RELEASE_TYPES[type] ? "release" : null);
+
+/**
+ * What `applyPaymentEvent` comes to for an event that cannot touch a redemption — a type we ignore, an
+ * object we cannot read, a payment without loyalty discounts (most payments) — decided without a
+ * transaction; null when the event names a redemption and must be applied under its lock.
+ */
+export function paymentEventWithoutEffect(type: string, object: unknown): RuleOutcome | null {
+  if (!kindOf(type)) return { outcome: "ignored", results: [] };
+  const parsed = paymentObject.safeParse(object);
+  if (!parsed.success) return { outcome: "invalid_payload", results: [] };
+  // No reference: nothing is resolved or locked, and `summarise([])` is `ignored`.
+  return parsed.data.discounts.length === 0 ? { outcome: "ignored", results: [] } : null;
 }
 
 type Mismatch = "currency_mismatch" | "amount_below_discount";

@@ -4,6 +4,17 @@ import { lockInboundWebhook, markProcessed } from "./inbox.js";
 import { applyPaymentEvent, type RuleOutcome } from "./payment-rules.js";
 import { applyWarehouseEvent } from "./warehouse-rules.js";
 
+/**
+ * The event's object and when it was sent. The route stored only bodies that parsed as a JSON object
+ * with a string `type`; a row that does not parse (stored otherwise) throws, and is dead-lettered.
+ */
+export function readEnvelope(row: { payload: string; received_at: Date }): { object: unknown; sentAt: Date } {
+  const envelope = JSON.parse(row.payload) as { created?: unknown; data?: { object?: unknown } };
+  const object = envelope.data?.object;
+  const sentAt = typeof envelope.created === "number" ? new Date(envelope.created * 1000) : row.received_at;
+  return { object, sentAt };
+}
+
 export type ProcessOutcome = { outcome: "nothing_to_do" } | { outcome: "processed"; result: string };
 
 /**
@@ -17,10 +28,7 @@ export async function processInboundWebhook(db: Db, inboxId: string): Promise<Pr
     // Processed already, or dead-lettered: nothing more is done with it.
     if (!row || row.processed_at !== null || row.failed_at !== null) return { outcome: "nothing_to_do" };
     const scope = { merchantId: row.merchant_id, livemode: row.livemode };
-    // The route stored only bodies that parsed as a JSON object with a string `type`.
-    const envelope = JSON.parse(row.payload) as { created?: unknown; data?: { object?: unknown } };
-    const object = envelope.data?.object;
-    const sentAt = typeof envelope.created === "number" ? new Date(envelope.created * 1000) : row.received_at;
+    const { object, sentAt } = readEnvelope(row);
 
     let rule: RuleOutcome;
     if (row.source === "payments") rule = await applyPaymentEvent(trx, scope, row.event_type, object);

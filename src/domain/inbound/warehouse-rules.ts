@@ -35,6 +35,15 @@ export async function applyWarehouseEvent(trx: Trx, scope: Scope, type: string, 
   return { outcome: summarise(results), results };
 }
 
+/**
+ * What `applyWarehouseEvent` comes to for an event that cannot touch a redemption (a type we ignore,
+ * an object we cannot read), decided without a transaction; null when it must be applied under a lock.
+ */
+export function warehouseEventWithoutEffect(type: string, object: unknown): RuleOutcome | null {
+  if (!KNOWN.has(type)) return { outcome: "ignored", results: [] };
+  return shipmentObject.safeParse(object).success ? null : { outcome: "invalid_payload", results: [] };
+}
+
 async function shipped(trx: Trx, row: RedemptionRow, shipment: Shipment, sentAt: Date): Promise<string> {
   if (row.status === "fulfilled") return "already_fulfilled";
   const shippedAt = shipment.shipped_at ? new Date(shipment.shipped_at * 1000) : sentAt;

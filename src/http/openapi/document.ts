@@ -1,10 +1,10 @@
-import { Redis } from "ioredis";
 import { loadConfig } from "../../config.js";
 import { createLogger } from "../../logger.js";
 import type { AppDeps } from "../env.js";
 import type { Router } from "../router.js";
 import { GUIDE_MARKDOWN } from "./guide.js";
 import { registerOutboundWebhooks } from "./webhooks.js";
+import { createRedis } from "../../queue/redis.js";
 
 /** The document's top level. Operations, schemas and webhooks come from the routes' zod schemas. */
 export const OPENAPI_CONFIG = {
@@ -69,7 +69,7 @@ export const formatDocument = (document: unknown) => `${JSON.stringify(document,
  */
 export function documentOnlyDeps(): AppDeps {
   const config = loadConfig({ LOG_LEVEL: "silent" });
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false });
+  const redis = createRedis(config, "producer", undefined, { lazyConnect: true });
   const unused = new Proxy({}, { get: (_, name) => { throw new Error(`documentOnlyDeps: ${String(name)} used while building the document`); } });
   return {
     config,
@@ -78,6 +78,7 @@ export function documentOnlyDeps(): AppDeps {
     queues: {} as AppDeps["queues"],
     outcomes: unused as AppDeps["outcomes"],
     requests: unused as AppDeps["requests"],
+    inbox: unused as AppDeps["inbox"],
     logger: createLogger("silent"),
     monitor: { isDown: () => false, down: () => {}, up: () => {} } as unknown as AppDeps["monitor"],
     keys: unused as AppDeps["keys"],

@@ -1,10 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
-import type { Redis } from "ioredis";
 import type { Db } from "../../db/database.js";
 import { countDeadLetters } from "../../domain/dead-letters.js";
 import type { Queues } from "../../queue/producer.js";
+import type { RedisClient } from "../../queue/redis.js";
 import { readAttemptCounts } from "../../webhooks/attempt-counts.js";
 import type { AppEnv } from "../env.js";
 
@@ -30,7 +30,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(queues: Queues, redis: Redis, queuePrefix: string, db: Db) {
+  constructor(queues: Queues, redis: RedisClient, queuePrefix: string, db: Db) {
     collectDefaultMetrics({ register: this.registry });
     const deadLetters = new Gauge({
       name: "dead_letters",

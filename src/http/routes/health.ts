@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Hono } from "hono";
+import { pingRedis } from "../../queue/redis.js";
 import type { AppDeps, AppEnv } from "../env.js";
 
 /** `/healthz`: the process answers. `/readyz`: Postgres and Redis answer too (load balancers gate on it). */
@@ -12,7 +13,7 @@ export function registerHealth(app: Hono<AppEnv>, deps: AppDeps): void {
       );
     const [postgres, redis] = await Promise.all([
       check(() => sql`SELECT 1`.execute(deps.db)),
-      check(() => deps.redis.ping()),
+      check(() => pingRedis(deps.redis)),
     ]);
     const ready = postgres === "ok" && redis === "ok";
     return c.json({ status: ready ? "ok" : "unavailable", postgres, redis }, ready ? 200 : 503);

@@ -67,7 +67,9 @@ export interface Rig {
   close: () => Promise<void>;
 }
 
-export async function startRig(options: { redis?: "running" | "absent"; postgres?: "private" | "shared"; logLevel?: string; env?: Record<string, string> } = {}): Promise<Rig> {
+export async function startRig(
+  options: { redis?: "running" | "absent"; postgres?: "private" | "shared"; logLevel?: string; env?: Record<string, string>; /** Seeds: run on a Redis Cluster instead (test/cluster). */ redisClusterNodes?: string } = {},
+): Promise<Rig> {
   const build = await buildService();
   const dir = mkdtempSync("/tmp/lr-outages-");
   const suffix = randomBytes(5).toString("hex");
@@ -91,7 +93,8 @@ export async function startRig(options: { redis?: "running" | "absent"; postgres
   const port = await freePort();
   const env: Record<string, string> = {
     DATABASE_URL: dbUrl,
-    REDIS_URL: redis.url,
+    // On a cluster REDIS_URL stays at its default (config refuses both), overriding any inherited one.
+    ...(options.redisClusterNodes ? { REDIS_CLUSTER_NODES: options.redisClusterNodes, REDIS_URL: "redis://127.0.0.1:6379" } : { REDIS_URL: redis.url }),
     QUEUE_PREFIX: `lro_${suffix}`,
     PORT: String(port),
     LOG_LEVEL: options.logLevel ?? "info",

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { InboundSource } from "../../../db/tables/inbound-webhook.table.js";
-import { acceptInboundWebhook } from "../../../domain/inbound/accept.js";
+import { verifyInboundWebhook } from "../../../domain/inbound/accept.js";
 import { ApiError } from "../../../errors.js";
 import { logEnqueueFailure } from "../../../ops/outages.js";
 import { enqueueMany } from "../../../queue/producer.js";
@@ -121,24 +121,26 @@ async function receive(c: Context<AppEnv>, deps: AppDeps, source: InboundSource)
   // Strict UTF-8 (input-rules.ts): a lossy decoding would change the bytes the signature covers.
   const rawBody = decodeUtf8(await c.req.arrayBuffer());
   if (rawBody === null) throw new ApiError("body_invalid", "The webhook body is not valid UTF-8.");
-  const accepted = await acceptInboundWebhook(deps.db, { merchantId, source, rawBody, headers: c.req.header() });
-  if (!accepted.ok) {
-    c.var.logger.info({ merchant: merchantId, source, reason: accepted.reason }, "inbound webhook refused");
+  const verified = await verifyInboundWebhook(deps.db, { merchantId, source, rawBody, headers: c.req.header() });
+  if (!verified.ok) {
+    c.var.logger.info({ merchant: merchantId, source, reason: verified.reason }, "inbound webhook refused");
     throw unauthorized();
   }
-  // Duplicates too: a provider's retry may be all that is left of a first delivery whose enqueue failed.
-  // The job id is the inbox id and a processed row is a no-op, so this never processes twice.
-  await enqueueInboundProcessing(deps, c.var.logger, [accepted.id]);
-  return sendJson(c, 200, { received: true, duplicate: accepted.duplicate });
+  // Answered once the row is committed, with the webhooks stored at the same moment (one INSERT); the
+  // processing job is enqueued after, without holding the answer (inbox-writer.ts).
+  const stored = await deps.inbox.store(verified.webhook);
+  return sendJson(c, 200, { received: true, duplicate: stored.duplicate });
 }
 
 /**
- * The rows are committed: from here the events are ours. If Redis is away, the inbox sweeper re-drives
- * them, so a failed enqueue is logged, not answered as an error.
+ * The rows are committed (the sandbox's events, stored with its payment): from here the events are
+ * ours. One job, so they apply in the order they were sent. If Redis is away, the inbox sweeper
+ * re-drives them, so a failed enqueue is logged, not answered as an error.
  */
 export async function enqueueInboundProcessing(deps: AppDeps, logger: Logger, inboxIds: string[]): Promise<void> {
+  if (inboxIds.length === 0) return;
   try {
-    await enqueueMany(deps.queues, "process-inbound-webhook", inboxIds.map((inboxId) => ({ payload: { inboxId }, jobId: inboxId })));
+    await enqueueMany(deps.queues, "process-inbound-webhook", [{ payload: { inboxIds }, jobId: inboxIds[0]! }]);
   } catch (error) {
     logEnqueueFailure(logger, "enqueue failed; the inbox sweeper will process it", { inbox: inboxIds })(error);
   }
