@@ -11,6 +11,8 @@ import { parseAllowList, type AllowList } from "../src/webhooks/ssrf-guard.js";
 import type { Dispatcher } from "undici";
 import { MicroBatch } from "../src/batching/micro-batch.js";
 import { executePendingRequests, type RequestRunResult } from "../src/domain/requests/execute-request-batch.js";
+import { recordAttempts, type AttemptOutcome, type ClaimedDelivery, type RecordedAttempt } from "../src/domain/webhooks/deliveries.js";
+import { countAttempts } from "../src/webhooks/attempt-counts.js";
 
 export interface WorkerDeps {
   config: Config;
@@ -26,8 +28,12 @@ export interface WorkerDeps {
    * commit). A few groups at once keep Postgres's cores busy while one group waits for its COMMIT.
    */
   requestRuns: MicroBatch<{ id: string; merchant: string }, RequestRunResult>;
-  /** Outbound webhook HTTP: a dispatcher that only connects to addresses the SSRF guard permits. */
-  webhooks: { dispatcher: Dispatcher; allow: AllowList };
+  /**
+   * Outbound webhook HTTP: a dispatcher that only connects to addresses the SSRF guard permits; and
+   * the attempts log, where the outcomes of sends that finish at the same moment (any endpoint, any
+   * job) are recorded in one statement.
+   */
+  webhooks: { dispatcher: Dispatcher; allow: AllowList; attempts: MicroBatch<{ delivery: ClaimedDelivery; result: AttemptOutcome }, RecordedAttempt> };
 }
 
 export function buildWorkerDeps(config: Config): WorkerDeps {
@@ -61,7 +67,24 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
     redis,
     logger,
     monitor,
-    webhooks: { dispatcher: createWebhookDispatcher(allow, config.WEBHOOK_TIMEOUT_MS), allow },
+    webhooks: {
+      // An origin may serve several endpoints, each with its own in-flight cap: room for a few of them.
+      dispatcher: createWebhookDispatcher(allow, config.WEBHOOK_TIMEOUT_MS, undefined, 4 * config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT),
+      allow,
+      attempts: new MicroBatch({
+        maxSize: 256,
+        // One statement at a time, gathering the sends that finish within 5 ms and while the previous
+        // one runs: a send's slot is free before its record, so waiting here holds up no send, and
+        // every round trip to Postgres costs.
+        maxWaitMs: 5,
+        maxInFlight: 1,
+        run: async (attempts) => {
+          const recorded = await recordAttempts(db, attempts, { now: new Date(), schedule: config.WEBHOOK_RETRY_SCHEDULE });
+          await countAttempts(redis, config.QUEUE_PREFIX, attempts.filter((_, i) => recorded[i]!.recorded).map(({ result }) => result.error));
+          return recorded;
+        },
+      }),
+    },
   };
 }
 

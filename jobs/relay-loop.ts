@@ -1,13 +1,14 @@
-import { deliveryJobId, relayEvents } from "../src/domain/webhooks/relay.js";
+import { deliveryJobId, firstPerEndpoint, relayEvents } from "../src/domain/webhooks/relay.js";
 import { isOutage } from "../src/ops/outages.js";
 import { enqueueMany } from "../src/queue/producer.js";
 import type { WorkerDeps } from "./deps.js";
 
-const RELAY_BATCH = 500;
+const RELAY_BATCH = 1000;
 
 /**
- * Relays unpublished events into deliveries, then (after the commit) enqueues their jobs. An enqueue
- * that fails leaves due delivery rows behind, which the sweeper re-drives.
+ * Relays unpublished events into deliveries, then (after the commit) enqueues one job per endpoint
+ * that got deliveries: that job claims and sends all of the endpoint's due ones. An enqueue that fails
+ * leaves due delivery rows behind, which the sweeper re-drives.
  */
 export async function relayAndEnqueue(deps: WorkerDeps): Promise<number> {
   const relayed = await relayEvents(deps.db, RELAY_BATCH);
@@ -15,7 +16,7 @@ export async function relayAndEnqueue(deps: WorkerDeps): Promise<number> {
     await enqueueMany(
       deps.queues,
       "deliver-webhook",
-      relayed.deliveries.map((delivery) => ({ payload: { deliveryId: delivery.id, endpointId: delivery.endpoint_id }, jobId: deliveryJobId(delivery) })),
+      firstPerEndpoint(relayed.deliveries).map((delivery) => ({ payload: { endpointId: delivery.endpoint_id }, jobId: deliveryJobId(delivery) })),
     );
   } catch (error) {
     if (isOutage(error)) deps.monitor.down("redis", error);

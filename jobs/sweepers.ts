@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { whileLeading } from "../src/db/leader.js";
 import { findUnprocessedInbound } from "../src/domain/inbound/inbox.js";
 import { expireRedemption, findExpiredRedemptionIds } from "../src/domain/redemptions/expiry.js";
-import { deliveryJobId, findDueDeliveries } from "../src/domain/webhooks/relay.js";
+import { deliveryJobId, findDueDeliveries, firstPerEndpoint } from "../src/domain/webhooks/relay.js";
 import { isOutage, outageOf } from "../src/ops/outages.js";
 import { redrive } from "../src/queue/producer.js";
 import type { WorkerDeps } from "./deps.js";
@@ -70,10 +70,13 @@ export const SWEEPS: Record<string, Sweep> = {
     return total;
   },
 
-  /** Deliveries whose next attempt is due and whose job is gone (Redis lost, enqueue failed, crash). */
+  /**
+   * Deliveries whose next attempt is due and whose job is gone (Redis lost, enqueue failed, crash): one
+   * job per endpoint, named after its oldest due delivery, delivers them all.
+   */
   async dueDeliveries(deps) {
     const rows = await findDueDeliveries(deps.db, new Date(), 1000);
-    for (const row of rows) await redrive(deps.queues, "deliver-webhook", { deliveryId: row.id, endpointId: row.endpoint_id }, { jobId: deliveryJobId(row) });
+    for (const row of firstPerEndpoint(rows)) await redrive(deps.queues, "deliver-webhook", { endpointId: row.endpoint_id }, { jobId: deliveryJobId(row) });
     return rows.length;
   },
 

@@ -14,7 +14,7 @@ export const QUEUES = {
   inbound: "{inbound}",
   /** Lifecycle timers: auto-release of pending discounts at `expires_at`. */
   lifecycle: "{lifecycle}",
-  /** Outbound webhook deliveries: one job per (delivery, attempt); the schedule lives in Postgres. */
+  /** Outbound webhook deliveries: a job delivers one endpoint's due deliveries; the schedule lives in Postgres. */
   deliveries: "{deliveries}",
 } as const;
 
@@ -67,8 +67,9 @@ export const JOBS = {
   },
   "deliver-webhook": {
     queue: "deliveries",
-    // The endpoint id lets a job over the endpoint's in-flight cap be turned away without a query.
-    payload: z.object({ deliveryId: z.string(), endpointId: z.string().optional() }),
+    // The endpoint whose due deliveries the job claims and sends. A job naming a delivery (queued
+    // before the upgrade, or by redeliver and recover) delivers that delivery's endpoint.
+    payload: z.union([z.object({ endpointId: z.string() }), z.object({ deliveryId: z.string(), endpointId: z.string().optional() })]),
   },
 } as const satisfies Record<string, { queue: QueueKey; payload: z.ZodType }>;
 

@@ -11,9 +11,20 @@ const key = (prefix: string) => `${prefix}:metrics:webhook-attempts`;
 
 export type AttemptOutcome = { outcome: "succeeded" } | { outcome: "failed"; error: WebhookAttemptError };
 
-/** Best effort: a metric must never fail or delay a delivery whose outcome is already in Postgres. */
-export async function countAttempt(redis: RedisClient, prefix: string, error: WebhookAttemptError | null): Promise<void> {
-  await redis.hincrby(key(prefix), error === null ? "succeeded" : `failed:${error}`, 1).catch(() => {});
+/**
+ * Counts a batch of recorded attempts, one HINCRBY per outcome in one round trip. Best effort: a
+ * metric must never fail a delivery whose outcome is already in Postgres.
+ */
+export async function countAttempts(redis: RedisClient, prefix: string, errors: (WebhookAttemptError | null)[]): Promise<void> {
+  if (errors.length === 0) return;
+  const byField = new Map<string, number>();
+  for (const error of errors) {
+    const field = error === null ? "succeeded" : `failed:${error}`;
+    byField.set(field, (byField.get(field) ?? 0) + 1);
+  }
+  const pipeline = redis.pipeline();
+  for (const [field, count] of byField) pipeline.hincrby(key(prefix), field, count);
+  await pipeline.exec().catch(() => {});
 }
 
 export async function readAttemptCounts(redis: RedisClient, prefix: string): Promise<{ outcome: string; error: string; count: number }[]> {

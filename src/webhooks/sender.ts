@@ -15,14 +15,18 @@ export interface SendResult {
 /**
  * The outbound HTTP client: connects only to addresses the SSRF guard permits (checked on the resolved
  * address inside the socket's lookup). undici's `request` follows no redirects, so a 3xx is an answer.
+ *
+ * The Agent keeps one pool per origin: a busy endpoint's sends reuse kept-alive sockets (no handshake
+ * per delivery), at most `connectionsPerOrigin` of them; a pool whose sockets all went idle is closed.
  */
-export function createWebhookDispatcher(allow: AllowList, timeoutMs: number, resolve: Resolver = systemResolver): Agent {
+export function createWebhookDispatcher(allow: AllowList, timeoutMs: number, resolve: Resolver = systemResolver, connectionsPerOrigin?: number): Agent {
   return new Agent({
     connect: { lookup: guardedLookup(allow, resolve), timeout: timeoutMs },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    // Receivers are many origins with few requests each; don't hold idle sockets long.
+    // Most receivers are many origins with few requests each; don't hold idle sockets long.
     keepAliveTimeout: 4_000,
+    ...(connectionsPerOrigin ? { connections: connectionsPerOrigin } : {}),
   });
 }
 
@@ -41,7 +45,11 @@ export async function sendWebhook(
   if (isIpLiteral(hostname) && !isTargetAllowed(hostname, hostname, allow)) {
     return { ok: false, statusCode: null, durationMs: 0, error: "ssrf_blocked", retryAfterMs: null };
   }
-  const signal = AbortSignal.timeout(target.timeoutMs);
+  // The overall deadline, cleared as soon as the answer is in: a busy endpoint sends hundreds a
+  // second, and AbortSignal.timeout would keep each timer (and its signal) alive for the full timeout.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), target.timeoutMs);
+  const signal = deadline.signal;
   try {
     const response = await request(target.url, {
       method: "POST",
@@ -56,6 +64,8 @@ export async function sendWebhook(
     return { ok, statusCode: response.statusCode, durationMs: elapsed(), error: ok ? null : "http_status", retryAfterMs };
   } catch (error) {
     return { ok: false, statusCode: null, durationMs: elapsed(), error: signal.aborted ? "timeout" : classifyError(error), retryAfterMs: null };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

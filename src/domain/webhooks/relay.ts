@@ -11,8 +11,22 @@ export interface DueDelivery {
   next_attempt_at: Date | null;
 }
 
-/** One BullMQ job per (delivery, attempt number): a re-drive of the same attempt dedupes on the id. */
+/**
+ * The id of a job that delivers an endpoint's due deliveries, named after one of them and its attempt
+ * number (the first delivery a relay round made for the endpoint, the oldest due one a sweep found): a
+ * re-drive of the same moment dedupes on it.
+ */
 export const deliveryJobId = (delivery: { id: string; attempts: number }) => `${delivery.id}-${delivery.attempts}`;
+
+/** The wake-up of an endpoint for its earliest retry: every job that computes the same moment dedupes into one. */
+export const wakeUpJobId = (endpointId: string, at: Date) => `${endpointId}-at-${at.getTime()}`;
+
+/** The first delivery of each endpoint in a list: one delivery job per endpoint serves them all. */
+export function firstPerEndpoint<T extends { endpoint_id: string }>(deliveries: T[]): T[] {
+  const first = new Map<string, T>();
+  for (const delivery of deliveries) if (!first.has(delivery.endpoint_id)) first.set(delivery.endpoint_id, delivery);
+  return [...first.values()];
+}
 
 /**
  * Turns unpublished event rows into one delivery row per subscribed enabled endpoint of the same
