@@ -35,7 +35,7 @@ const MIN_CLAIM = 64;
  *
  * A job from before the upgrade names one delivery: it delivers that delivery's endpoint.
  */
-export async function deliverWebhook(deps: WorkerDeps, job: Job<JobPayload<"deliver-webhook">>, token?: string) {
+export async function deliverWebhook(deps: WorkerDeps, job: Job<JobPayload<"deliver-webhook">>, token?: string, signal?: AbortSignal) {
   const { config } = deps;
   const endpointId = job.data.endpointId ?? ("deliveryId" in job.data ? await endpointOfDelivery(deps.db, job.data.deliveryId) : null);
   if (!endpointId) return { outcome: "finished" };
@@ -50,7 +50,7 @@ export async function deliverWebhook(deps: WorkerDeps, job: Job<JobPayload<"deli
   if (slots === 0) return { outcome: "endpoint_busy", endpoint: endpointId };
   let drained: Drained;
   try {
-    drained = await drainEndpoint(deps, endpointId, slots, leaseMs, deps.logger);
+    drained = await drainEndpoint(deps, endpointId, slots, leaseMs, deps.logger, signal);
   } finally {
     await releaseEndpointSlots(deps.redis, config.QUEUE_PREFIX, endpointId, holder, slots).catch(() => {});
   }
@@ -83,7 +83,7 @@ interface Drained {
  * recording an attempt (Postgres away) fails the job once every send has finished: the leases run out
  * and the sweeper re-drives.
  */
-async function drainEndpoint(deps: WorkerDeps, endpointId: string, slots: number, leaseMs: number, logger: Logger): Promise<Drained> {
+async function drainEndpoint(deps: WorkerDeps, endpointId: string, slots: number, leaseMs: number, logger: Logger, signal?: AbortSignal): Promise<Drained> {
   const deadline = Date.now() + DRAIN_BUDGET_MS;
   const ready: ClaimedDelivery[] = [];
   const sending = new Set<Promise<void>>();
@@ -104,10 +104,11 @@ async function drainEndpoint(deps: WorkerDeps, endpointId: string, slots: number
       .finally(() => (claiming = undefined));
   };
   for (;;) {
-    const stopping = exhausted || failures.length > 0 || Date.now() >= deadline;
+    // The worker shutting down ends the budget early: the rest goes back for another worker.
+    const pastBudget = Date.now() >= deadline || signal?.aborted === true;
+    const stopping = exhausted || failures.length > 0 || pastBudget;
     // Records that fall behind the sends (a slow Postgres) hold the claims back: memory stays bounded.
     const recordsBehind = recording.size >= 4 * slots;
-    const pastBudget = Date.now() >= deadline;
     // Refill when one window is left to send: the claim comes back before the sends run dry, and each
     // takes at least MIN_CLAIM (what the budget does not get to is given back below).
     const claimTo = Math.max(2 * slots, MIN_CLAIM);

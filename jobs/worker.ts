@@ -28,13 +28,13 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
   const workers = queues.map(({ name, concurrency }) => {
     const worker = new Worker(
       name,
-      async (job, token) => {
+      async (job, token, signal) => {
         const handler = (JOB_HANDLERS as Record<string, JobHandler>)[job.name];
         if (!handler) throw new Error(`no handler for job ${job.name}`);
         // Every line a handler logs names its job, so one job's story can be read out of the stream.
         handlersRunning++;
         try {
-          return await handler({ ...deps, logger: deps.logger.child({ job_id: job.id, job: job.name, queue: name }) }, job, token);
+          return await handler({ ...deps, logger: deps.logger.child({ job_id: job.id, job: job.name, queue: name }) }, job, token, signal);
         } finally {
           handlersRunning--;
         }
@@ -66,6 +66,8 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
   return {
     workers,
     close: async () => {
+      // Running jobs are told (their signal): a delivery job stops claiming and ends within one send.
+      for (const worker of workers) worker.cancelAllJobs("shutting down");
       const closing = Promise.all([...workers.map((worker) => worker.close()), sweepers?.stop(), relay.stop()]);
       // BullMQ's close waits on Redis even with nothing running. With Redis away and no handler running
       // there is nothing left to finish: drained (a job fetched just before would rerun elsewhere).

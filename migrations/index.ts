@@ -8,6 +8,7 @@ import * as addRequestDeadlinesAndAttempts from "./2026_12_01_000200_add_request
 import * as addApiKeyLifecycle from "./2026_12_01_000300_add_api_key_lifecycle.js";
 import * as createConsoleSessions from "./2026_12_01_000400_create_console_sessions.js";
 import * as addConsoleRetentionIndex from "./2026_12_01_000500_add_console_retention_index.js";
+import * as addDeliveriesDueByEndpoint from "./2026_12_02_000100_add_deliveries_due_by_endpoint.js";
 
 /**
  * Every migration, by name (applied in name order). A static list rather than a folder scan, so the
@@ -23,4 +24,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_12_01_000300_add_api_key_lifecycle": addApiKeyLifecycle,
   "2026_12_01_000400_create_console_sessions": createConsoleSessions,
   "2026_12_01_000500_add_console_retention_index": addConsoleRetentionIndex,
+  "2026_12_02_000100_add_deliveries_due_by_endpoint": addDeliveriesDueByEndpoint,
 };
