@@ -267,7 +267,7 @@ function renderS2Cluster(single: S2Result | undefined, c: S2ClusterResult, confi
     ...(single ? [line(singleName, single, "1.00×")] : []),
     line(`cluster: ${c.webProcesses} web + ${c.workerProcesses} worker, Redis Cluster, PgBouncer`, c, ratio(c.rate, single?.rate)),
     "",
-    `Total CPU per redemption on the cluster = ${ratio(total(c.cpuMsPerRedemption), single ? total(single.cpuMsPerRedemption) : undefined)} the single node's.${c.firstError ? ` First error: ${c.firstError}` : ""} Redis = every \`redis-server\` on the machine (the six cluster nodes, and the shared one, idle then); postgres includes the PgBouncer process. Same caveat as S2: only right on an otherwise idle machine, and on 2 cores more processes mostly share the same CPUs, so the ratio shows the cost of the topology more than its scaling.`,
+    `Total CPU per redemption on the cluster = ${ratio(total(c.cpuMsPerRedemption), single ? total(single.cpuMsPerRedemption) : undefined)} the single node's.${c.firstError ? ` First error: ${c.firstError}` : ""} Redis = every \`redis-server\` on the machine (the six private nodes, the shared one, idle during this phase, and any other running); postgres = every \`postgres\` process plus the private PgBouncer. Same caveat as S2: only right on an otherwise idle machine; and with few cores the extra processes share the same CPUs, so the ratio shows what the topology costs more than how it scales.`,
     "",
   ];
 }
