@@ -181,10 +181,6 @@ export function renderReport(r: Results): string {
   return out.join("\n");
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.stdout.write(renderReport(JSON.parse(readFileSync(process.argv[2] ?? "bench/last-run.json", "utf8")) as Results));
-}
-
 /** Redis bytes per 10,000 queued jobs in the last full run before the batched design (commit b0715d7), for S6. */
 const S6_BASELINE_QUEUE_BYTES_PER_10K = 9247 * 1024;
 /** The processes a redemption's CPU is summed over (the load generator is the client, not the service). */
@@ -270,4 +266,9 @@ function renderS2Cluster(single: S2Result | undefined, c: S2ClusterResult, confi
     `Total CPU per redemption on the cluster = ${ratio(total(c.cpuMsPerRedemption), single ? total(single.cpuMsPerRedemption) : undefined)} the single node's.${c.firstError ? ` First error: ${c.firstError}` : ""} Redis = every \`redis-server\` on the machine (the six private nodes, the shared one, idle during this phase, and any other running); postgres = every \`postgres\` process plus the private PgBouncer. Same caveat as S2: only right on an otherwise idle machine; and with few cores the extra processes share the same CPUs, so the ratio shows what the topology costs more than how it scales.`,
     "",
   ];
+}
+
+// Last, so that the module's constants (SERVICE_PROCESSES, …) are initialised when it renders.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.stdout.write(renderReport(JSON.parse(readFileSync(process.argv[2] ?? "bench/last-run.json", "utf8")) as Results));
 }
