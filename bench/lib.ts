@@ -45,10 +45,29 @@ export function benchEnv(port: number, extra: Record<string, string> = {}): Benc
 /** Everything created by this process, so that `cleanupAll` can undo it even after a failure. */
 const liveEnvs = new Set<BenchEnv>();
 const liveChildren = new Set<ChildProcess>();
+/** Private infrastructure (a Redis Cluster, a PgBouncer) to tear down after the children stopped. */
+const cleanupHooks = new Set<() => void | Promise<void>>();
 
-/** Stops every child process still running and drops every database and queue prefix still registered. */
+/** Registers `hook` for `cleanupAll` (after the child processes stopped); returns its unregister. */
+export function onCleanup(hook: () => void | Promise<void>): () => void {
+  cleanupHooks.add(hook);
+  return () => cleanupHooks.delete(hook);
+}
+
+/**
+ * Stops every child process still running, tears down private infrastructure registered with
+ * `onCleanup`, and drops every database and queue prefix still registered.
+ */
 export async function cleanupAll(): Promise<void> {
   await Promise.all([...liveChildren].map((child) => stopProcess(child, 10_000)));
+  for (const hook of [...cleanupHooks]) {
+    cleanupHooks.delete(hook);
+    try {
+      await hook();
+    } catch (error) {
+      console.error("cleanup hook failed:", error);
+    }
+  }
   for (const bench of [...liveEnvs]) {
     try {
       await cleanup(bench);
@@ -108,6 +127,11 @@ export async function cleanup(bench: BenchEnv): Promise<void> {
   await client.connect();
   await client.query(`DROP DATABASE IF EXISTS "${new URL(bench.databaseUrl).pathname.slice(1)}" WITH (FORCE)`);
   await client.end();
+  // On a private cluster (the cluster phase) the keys go with the cluster; nothing on the shared Redis.
+  if (bench.env.REDIS_CLUSTER_NODES) {
+    liveEnvs.delete(bench);
+    return;
+  }
   const redis = new Redis(REDIS_URL);
   let cursor = "0";
   do {
@@ -376,55 +400,85 @@ export class CpuMeter {
 
 export interface Service {
   bench: BenchEnv;
+  /** The first web process (`webs[0]`). */
   web: ChildProcess;
+  /** Every web process, each on its own port (`ports`). */
+  webs: ChildProcess[];
+  ports: number[];
   workers: ChildProcess[];
   merchant: CreatedMerchant;
   db: Db;
   adminToken: string;
   /** Effective configuration of the service processes (defaults + environment). */
   config: Record<string, string | number>;
+  /** A client of the first web process (`apis[0]`). */
   api: ReturnType<typeof apiClient>;
+  /** One client per web process, in the order of `webs`: a load generator alternates between them. */
+  apis: ReturnType<typeof apiClient>[];
   stop(): Promise<void>;
 }
 
 /** The knobs reported with every run. */
 const REPORTED_KNOBS = ["WORKER_CONCURRENCY", "DATABASE_POOL_SIZE", "WEBHOOK_DELIVERY_CONCURRENCY", "WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", "WEBHOOK_RELAY_INTERVAL_MS", "REQUEST_TIMEOUT_MS", "SWEEP_INTERVAL_MS"] as const;
 
-export function effectiveConfig(env: Record<string, string>, workers: number): Record<string, string | number> {
+export function effectiveConfig(env: Record<string, string>, workers: number, webs = 1): Record<string, string | number> {
   const config = loadConfig({ ...process.env, ...env });
-  const out: Record<string, string | number> = { web_processes: 1, worker_processes: workers };
+  const out: Record<string, string | number> = { web_processes: webs, worker_processes: workers };
   for (const knob of REPORTED_KNOBS) out[knob] = config[knob] as number;
   return out;
 }
 
+export interface ServiceOptions {
+  /** Worker processes (default `WORKERS`, else 1). */
+  workers?: number;
+  /** Web processes, each on a port of its own (default 1). */
+  webs?: number;
+  /** Extra environment of the service processes (and release). */
+  env?: Record<string, string>;
+  /** Keep-alive connections of each web process's client. */
+  connections?: number;
+  /**
+   * The DATABASE_URL the service processes (and release) get, from the direct one, e.g. a PgBouncer's.
+   * The benchmark's own connections (seeding, cleanup) stay direct.
+   */
+  serviceDatabaseUrl?: (directUrl: string) => string;
+}
+
 /**
  * A throwaway deployment: its own `lr_bench_*` database (real migrations via release.js) and queue
- * prefix, one web process and `WORKERS` worker processes (default 1), a merchant. Service knobs come
- * from the environment (e.g. WORKER_CONCURRENCY=32 DATABASE_POOL_SIZE=20 npm run bench).
+ * prefix, one web process (or `webs`) and `WORKERS` worker processes (default 1), a merchant. Service
+ * knobs come from the environment (e.g. WORKER_CONCURRENCY=32 DATABASE_POOL_SIZE=20 npm run bench).
  */
-export async function startService(options: { workers?: number; env?: Record<string, string>; connections?: number } = {}): Promise<Service> {
+export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const workerCount = options.workers ?? Number(process.env.WORKERS ?? 1);
+  const webCount = options.webs ?? 1;
   const adminToken = randomBytes(16).toString("hex");
   const bench = benchEnv(await freePort(), { ADMIN_TOKEN: adminToken, ...options.env });
+  if (options.serviceDatabaseUrl) bench.env.DATABASE_URL = options.serviceDatabaseUrl(bench.databaseUrl);
   await runRelease(bench.env);
   const db = createDb(bench.databaseUrl, 4);
   const merchant = await createMerchant(db, "bench");
-  const web = startProcess("src/bin/web.js", bench.env);
+  const ports = [bench.port];
+  while (ports.length < webCount) ports.push(await freePort());
+  const webs = ports.map((port) => startProcess("src/bin/web.js", { ...bench.env, PORT: String(port) }));
   const workers = Array.from({ length: workerCount }, () => startProcess("jobs/main.js", bench.env));
-  await waitForHttp(bench.port);
-  const api = apiClient(bench.port, merchant.secret_key_test, options.connections ?? 128);
+  await Promise.all(ports.map((port) => waitForHttp(port)));
+  const apis = ports.map((port) => apiClient(port, merchant.secret_key_test, options.connections ?? 128));
   return {
     bench,
-    web,
+    web: webs[0]!,
+    webs,
+    ports,
     workers,
     merchant,
     db,
     adminToken,
-    api,
-    config: effectiveConfig(bench.env, workerCount),
+    api: apis[0]!,
+    apis,
+    config: effectiveConfig(bench.env, workerCount, webCount),
     async stop() {
-      await api.pool.close().catch(() => {});
-      await Promise.all([stopProcess(web), ...workers.map((worker) => stopProcess(worker))]);
+      await Promise.all(apis.map((api) => api.pool.close().catch(() => {})));
+      await Promise.all([...webs.map((web) => stopProcess(web)), ...workers.map((worker) => stopProcess(worker))]);
       await db.destroy();
       await cleanup(bench);
     },

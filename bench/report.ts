@@ -9,6 +9,7 @@ import type { HttpCeiling } from "./ceilings/http.js";
 import type { PgbenchResult } from "./ceilings/pgbench.js";
 import type { LoadResult } from "./lib.js";
 import type { S1Result } from "./scenarios/s1-latency.js";
+import type { S2ClusterResult } from "./scenarios/s2-cluster.js";
 import type { S2Result } from "./scenarios/s2-throughput.js";
 import type { S3Result } from "./scenarios/s3-hot.js";
 import type { S4Result } from "./scenarios/s4-inbound.js";
@@ -39,6 +40,7 @@ export interface Results {
   scenarios: {
     s1?: S1Result | undefined;
     s2?: S2Result | undefined;
+    s2cluster?: S2ClusterResult | undefined;
     s3?: S3Result | undefined;
     s4?: S4Result | undefined;
     s5?: S5Result | undefined;
@@ -111,6 +113,7 @@ export function renderReport(r: Results): string {
     out.push(row(["CPU ms per redemption", ...keys]), row(["---", ...keys.map(() => "---:")]), row(["", ...cpuCells(s2.cpuMsPerRedemption, keys)]), row(["cores busy", ...keys.map((k) => (s2.coresBusy[k] ?? 0).toFixed(2))]), "");
     out.push("CPU from /proc/<pid>/stat utime+stime deltas over the measuring window. Postgres = every `postgres` process and Redis = every `redis-server` process on the machine, so these two are only right on an otherwise idle machine. `loadgen` is this benchmark process (client side).", "");
   }
+  if (r.scenarios.s2cluster) out.push(...renderS2Cluster(s2, r.scenarios.s2cluster, r.config));
   if (s3) {
     out.push("## S3 — one hot account", "");
     out.push(`Closed loop, ${s3.clients} clients, all on one account: **${n0(s3.rate)} redemptions/s** = ${pct(s3.rate, pgbench?.hot.tps)} of pgbench hot (${n0(pgbench?.hot.tps)}/s); p50 ${ms(s3.latency.p50)} ms, p99 ${ms(s3.latency.p99)} ms, p99.9 ${ms(s3.latency.p999)} ms; ${n0(s3.errors)} errors.`, "");
@@ -168,6 +171,7 @@ export function renderReport(r: Results): string {
     "npm run bench:smoke    # every phase a few seconds: proves the suite works",
     "WORKERS=2 WORKER_CONCURRENCY=32 DATABASE_POOL_SIZE=20 npm run bench   # service knobs pass through",
     "BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:smoke   # profile web and worker",
+    "BENCH_ONLY=s2,s2cluster npm run bench   # S2 single-node beside S2 on a private Redis Cluster + PgBouncer (2 web + 2 worker)",
     "```",
     "",
     "Needs PostgreSQL on 127.0.0.1:5432 (trust auth), Redis on 127.0.0.1:6379, `pgbench` on the PATH, and an otherwise idle machine (Postgres and Redis CPU are counted machine-wide).",
@@ -175,10 +179,6 @@ export function renderReport(r: Results): string {
     "",
   );
   return out.join("\n");
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.stdout.write(renderReport(JSON.parse(readFileSync(process.argv[2] ?? "bench/last-run.json", "utf8")) as Results));
 }
 
 /** Redis bytes per 10,000 queued jobs in the last full run before the batched design (commit b0715d7), for S6. */
@@ -243,4 +243,32 @@ function renderS7(s7: S7Result): string[] {
     "How: the web takes a backlog round-robin across merchants into its batches, enqueues one create job per merchant prioritised by how busy the merchant keeps the process (a flood gets a high number and waits behind its neighbours), and the worker shares its group commits round-robin across merchants.",
     "",
   ];
+}
+
+/** S2 on a private Redis Cluster + PgBouncer (2 web + 2 worker processes) beside the single-node S2. */
+function renderS2Cluster(single: S2Result | undefined, c: S2ClusterResult, config: Record<string, string | number> | undefined): string[] {
+  const keys = SERVICE_PROCESSES;
+  const total = (m: Record<string, number>) => keys.reduce((sum, k) => sum + (m[k] ?? 0), 0);
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b || !Number.isFinite(a) ? "–" : `${(a / b).toFixed(2)}×`);
+  const line = (name: string, s: S2Result, vs: string) =>
+    row([name, n0(s.rate), ms(s.latency.p50), ms(s.latency.p99), n0(s.errors), ...cpuCells(s.cpuMsPerRedemption, keys), ms(total(s.cpuMsPerRedemption)), vs]);
+  const singleName = `single node: ${config?.web_processes ?? 1} web + ${config?.worker_processes ?? 1} worker, shared Redis, direct Postgres`;
+  return [
+    "## S2 on a Redis Cluster + PgBouncer",
+    "",
+    `The S2 closed loop again (${c.clients} clients, random account among ${n0(c.accounts)}, same window) against ${c.webProcesses} web + ${c.workerProcesses} worker processes with every Redis use on a private Redis Cluster (${c.redisNodes}, \`REDIS_CLUSTER_NODES\`) and Postgres through a private PgBouncer (\`pool_mode=transaction\`, \`default_pool_size=${c.pgbouncerPoolSize}\`; \`DATABASE_POOLING=transaction\`, \`DATABASE_POOL_SIZE=${c.databasePoolSize}\` per process) in front of the same Postgres. Requests alternate between the two web ports one by one.`,
+    "",
+    row(["setup", "rate/s", "p50 ms", "p99 ms", "errors", "CPU ms/redemption web", "worker", "postgres (+ pgbouncer)", "redis", "total", "rate vs single node"]),
+    row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    ...(single ? [line(singleName, single, "1.00×")] : []),
+    line(`cluster: ${c.webProcesses} web + ${c.workerProcesses} worker, Redis Cluster, PgBouncer`, c, ratio(c.rate, single?.rate)),
+    "",
+    `Total CPU per redemption on the cluster = ${ratio(total(c.cpuMsPerRedemption), single ? total(single.cpuMsPerRedemption) : undefined)} the single node's.${c.firstError ? ` First error: ${c.firstError}` : ""} Redis = every \`redis-server\` on the machine (the six private nodes, the shared one, idle during this phase, and any other running); postgres = every \`postgres\` process plus the private PgBouncer. Same caveat as S2: only right on an otherwise idle machine; and with few cores the extra processes share the same CPUs, so the ratio shows what the topology costs more than how it scales.`,
+    "",
+  ];
+}
+
+// Last, so that the module's constants (SERVICE_PROCESSES, …) are initialised when it renders.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.stdout.write(renderReport(JSON.parse(readFileSync(process.argv[2] ?? "bench/last-run.json", "utf8")) as Results));
 }

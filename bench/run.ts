@@ -21,6 +21,7 @@ import { ADMIN_URL, cleanupAll, redisInfo, SMOKE, startService } from "./lib.js"
 import { renderReport, type Results } from "./report.js";
 import { seedRedemptions } from "./scenarios/context.js";
 import { s1Latency } from "./scenarios/s1-latency.js";
+import { s2Cluster } from "./scenarios/s2-cluster.js";
 import { s2Throughput } from "./scenarios/s2-throughput.js";
 import { s3Hot } from "./scenarios/s3-hot.js";
 import { s4Inbound } from "./scenarios/s4-inbound.js";
@@ -101,7 +102,7 @@ const results: Results = {
   errors: [],
 };
 
-/** BENCH_ONLY=pgbench,s2,s7 runs only those phases (keys: pgbench hono raw bullmq s1 … s7 soak memory). */
+/** BENCH_ONLY=pgbench,s2,s7 runs only those phases (keys: pgbench hono raw bullmq s1 … s7 s2cluster soak memory). */
 const only = process.env.BENCH_ONLY?.split(",").map((key) => key.trim().toLowerCase());
 async function phase<T>(name: string, run: () => Promise<T>, key?: string): Promise<T | undefined> {
   if (only && key !== undefined && !only.includes(key)) return undefined;
@@ -140,6 +141,8 @@ try {
       await phase("service: stop", () => svc.stop());
     }
   }
+  // After the single-node service stopped: 2 web + 2 worker processes on a private Redis Cluster and PgBouncer.
+  results.scenarios.s2cluster = await phase("S2 on Redis Cluster + PgBouncer", () => s2Cluster(), "s2cluster");
   results.scenarios.s5 = await phase("S5 outbound deliveries", s5Deliveries, "s5");
   results.scenarios.queueMemory = await phase("S6 queue memory", queueMemory, "memory");
 } finally {

@@ -13,12 +13,15 @@ export async function seedRedemptions(svc: Service): Promise<RedemptionContext> 
   return { svc, accounts, reward };
 }
 
-/** Processes whose CPU is accounted per operation: the service's own, and all of Postgres and Redis. */
-export function serviceMeter(svc: Service): CpuMeter {
+/**
+ * Processes whose CPU is accounted per operation: the service's own (every web and worker process),
+ * and all of Postgres and Redis; `extraPostgres` adds pids to the postgres group (a private PgBouncer).
+ */
+export function serviceMeter(svc: Service, extraPostgres: () => number[] = () => []): CpuMeter {
   return new CpuMeter({
-    web: () => [svc.web.pid!],
+    web: () => svc.webs.map((web) => web.pid!),
     worker: () => svc.workers.map((worker) => worker.pid!),
-    postgres: () => pidsByName("postgres"),
+    postgres: () => [...pidsByName("postgres"), ...extraPostgres()],
     redis: () => pidsByName("redis-server"),
     loadgen: () => [process.pid],
   });

@@ -10,14 +10,20 @@ export interface S2Result extends LoadResult {
   coresBusy: Record<string, number>;
 }
 
+/** S2's closed-loop clients (S2_CLIENTS, default 64): the same for the single-node and the cluster run. */
+export const s2Clients = () => Number(process.env.S2_CLIENTS ?? 64);
+
 /**
  * S2 — sustained redemptions/s across many accounts: a closed loop with many clients (each picks a
  * random account per request) for the whole window; CPU per redemption from /proc utime+stime deltas.
+ * With several web processes (each on its own port) the requests alternate between them, one by one.
  */
-export async function s2Throughput(ctx: RedemptionContext, clients = Number(process.env.S2_CLIENTS ?? 64)): Promise<S2Result> {
-  const op = () => redeem(ctx.svc.api, pick(ctx.accounts), ctx.reward);
+export async function s2Throughput(ctx: RedemptionContext, clients = s2Clients(), options: { extraPostgresPids?: () => number[] } = {}): Promise<S2Result> {
+  const apis = ctx.svc.apis;
+  let next = 0;
+  const op = () => redeem(apis[next++ % apis.length]!, pick(ctx.accounts), ctx.reward);
   await closedLoop(clients, secs(3, 1) * 1000, op); // warm-up: JIT, pools, plans
-  const meter = serviceMeter(ctx.svc);
+  const meter = serviceMeter(ctx.svc, options.extraPostgresPids);
   meter.start();
   const result = await closedLoop(clients, secs(20, 3) * 1000, op);
   const cpu = meter.stop();
