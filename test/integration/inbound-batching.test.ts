@@ -101,9 +101,10 @@ describe("many webhooks at once", () => {
       { id: "inbox_done", merchant: "mer_b", duplicate: true, finished: true },
     ]);
     expect(jobs).toEqual([
-      { payload: { inboxIds: ["inbox_a1", "inbox_a2"] }, jobId: "inbox_a1" },
-      { payload: { inboxIds: ["inbox_b1"] }, jobId: "inbox_b1" },
-      { payload: { inboxIds: ["inbox_old"] }, jobId: "inbox_old" },
+      // Each job names its merchant: it goes to the merchant's queue partition (QUEUE_PARTITIONS).
+      { payload: { inboxIds: ["inbox_a1", "inbox_a2"] }, jobId: "inbox_a1", merchant: "mer_a" },
+      { payload: { inboxIds: ["inbox_b1"] }, jobId: "inbox_b1", merchant: "mer_b" },
+      { payload: { inboxIds: ["inbox_old"] }, jobId: "inbox_old", merchant: "mer_a" },
     ]);
   });
 
