@@ -9,7 +9,7 @@ import { apiClient, benchEnv, cleanup, cpuSeconds, REDIS_URL, runRelease, startP
  * counting TCP proxy of its own, so the figures are exact whatever else the machine is doing (CPU
  * figures on a shared 2-core machine are not).
  *
- *   npm run bench:round-trips          REDEMPTIONS=400 CLIENTS=1,32 COMMANDS=1 (Redis commands by name)
+ *   npm run bench:round-trips          REDEMPTIONS=400 CLIENTS=1,32 COMMANDS=1 (Redis commands and Postgres statements by name)
  *
  * Postgres: a round trip is a Sync ('S') or a simple Query ('Q') message — the points where the client
  * waits for the server; statements are Execute ('E') plus simple Query messages. Redis: commands are
@@ -25,15 +25,25 @@ interface Counts {
   pgStatements: number;
   redisCommands: number;
   redisWrites: number;
-  /** Redis commands by name (EVALSHA by its script's first key's last segment is not known: by name only). */
+  /** Redis commands by name. */
   redisByName: Record<string, number>;
+  /** Postgres statements executed, by the first words of their SQL (named statements resolved from their Parse). */
+  pgByStatement: Record<string, number>;
 }
-const zero = (): Counts => ({ pgRoundTrips: 0, pgStatements: 0, redisCommands: 0, redisWrites: 0, redisByName: {} });
+const zero = (): Counts => ({ pgRoundTrips: 0, pgStatements: 0, redisCommands: 0, redisWrites: 0, redisByName: {}, pgByStatement: {} });
 
 /** Walks Postgres frontend messages (after the untyped startup message) and counts the waits. */
 function pgCounter(counts: Counts) {
   let buffer = Buffer.alloc(0);
   let started = false;
+  // Statement name → its SQL (from Parse), and the SQL of the statement the next Execute runs (from Bind).
+  const named = new Map<string, string>();
+  let bound = "";
+  const cString = (at: number) => {
+    const end = buffer.indexOf(0, at);
+    return { text: buffer.toString("utf8", at, end), next: end + 1 };
+  };
+  const label = (sqlText: string) => sqlText.replace(/\s+/g, " ").trim().slice(0, 70);
   return (chunk: Buffer) => {
     buffer = Buffer.concat([buffer, chunk]);
     for (;;) {
@@ -53,6 +63,18 @@ function pgCounter(counts: Counts) {
       const type = String.fromCharCode(buffer[0]!);
       if (type === "S" || type === "Q") counts.pgRoundTrips++;
       if (type === "E" || type === "Q") counts.pgStatements++;
+      if (type === "P") {
+        const name = cString(5);
+        const query = cString(name.next);
+        if (name.text) named.set(name.text, query.text);
+        bound = query.text;
+      }
+      if (type === "B") {
+        const statement = cString(cString(5).next).text;
+        if (statement) bound = named.get(statement) ?? statement;
+      }
+      const executed = type === "Q" ? cString(5).text : type === "E" ? bound : undefined;
+      if (executed !== undefined) counts.pgByStatement[label(executed)] = (counts.pgByStatement[label(executed)] ?? 0) + 1;
       buffer = buffer.subarray(1 + length);
     }
   };
@@ -186,6 +208,10 @@ try {
   if (process.env.COMMANDS) {
     const byName = (c: Counts) => Object.entries(c.redisByName).sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / REDEMPTIONS).toFixed(2)}`).join(", ");
     console.log(`last row, Redis commands per redemption by name — web: ${byName(webProxies.counts)}; worker: ${byName(workerProxies.counts)}`);
+    for (const [who, c] of [["web", webProxies.counts], ["worker", workerProxies.counts]] as const) {
+      console.log(`last row, ${who} Postgres statements per redemption:`);
+      for (const [text, n] of Object.entries(c.pgByStatement).sort((a, b) => b[1] - a[1])) console.log(`  ${(n / REDEMPTIONS).toFixed(2)}  ${text}`);
+    }
   }
   console.log("CPU: utime+stime of the web and worker processes over the same window (their own pids, so other load on the machine does not count, though it slows them).");
   console.log("Worker figures include its background loops (relay every WEBHOOK_RELAY_INTERVAL_MS, sweeps, lock renewals) during the window; no webhook endpoint is registered, so no deliveries.");
