@@ -93,14 +93,22 @@ export async function startClusterBackend(): Promise<ChaosBackend> {
   };
 }
 
-function liveMaster(rc: PrivateCluster) {
-  const masters = rc.topology().filter((node) => node.role === "master" && !node.failed && rc.isAlive(node.port));
-  return masters[Math.floor(Math.random() * masters.length)]!;
+/**
+ * Each master kill takes the master of the next queue's hash tag (src/queue/catalog.ts), so the kills
+ * land where the service's jobs live rather than on whichever master a die picks; starting at random.
+ */
+const QUEUE_TAGS = ["{requests}", "{deliveries}", "{inbound}", "{lifecycle}"];
+let nextTag = Math.floor(Math.random() * QUEUE_TAGS.length);
+function queueMaster(rc: PrivateCluster) {
+  const tag = QUEUE_TAGS[nextTag++ % QUEUE_TAGS.length]!;
+  const victim = rc.masterOf(tag);
+  const served = QUEUE_TAGS.filter((other) => rc.masterOf(other).id === victim.id);
+  return { victim, served };
 }
 
 /** kill -9 of a master; its replica promoted; `extraDownMs` later the old master restarted (it rejoins as a replica). */
 async function killMaster(rc: PrivateCluster, context: FaultContext, during?: (killedAt: number) => Promise<void>, afterPromotion?: () => void): Promise<string> {
-  const victim = liveMaster(rc);
+  const { victim, served } = queueMaster(rc);
   const killedAt = Date.now();
   rc.kill(victim.port);
   const duringDone = during?.(killedAt);
@@ -114,7 +122,7 @@ async function killMaster(rc: PrivateCluster, context: FaultContext, during?: (k
   await waitWhole(rc);
   const role = rc.topology().find((node) => node.port === victim.port)?.role;
   if (role !== "replica") throw new Error(`chaos: killed master :${victim.port} restarted as ${role}, not as a replica`);
-  return `master :${victim.port} killed, replica :${promoted} promoted in ${promotionMs} ms, old master back as its synced replica in ${Date.now() - rejoinStarted} ms`;
+  return `master :${victim.port} (queues ${served.join(" ")}) killed, replica :${promoted} promoted in ${promotionMs} ms, old master back as its synced replica in ${Date.now() - rejoinStarted} ms`;
 }
 
 async function killReplica(rc: PrivateCluster, context: FaultContext): Promise<string> {
