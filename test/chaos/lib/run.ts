@@ -198,7 +198,13 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
         }
       }
       stopAt = Math.max(stopAt, Date.now() + 1_000);
-    })();
+    })().catch((error: unknown) => {
+      // A fault that could not be injected (or undone) fails the run; the clients stop retrying at once
+      // rather than hammer servers that are being torn down.
+      stopAt = Number.NEGATIVE_INFINITY;
+      faultInProgress = false;
+      throw error;
+    });
     // The load never stops in the middle of a fault.
     await Promise.all([load.run(fixture, profile.clients, () => (faultInProgress ? Number.POSITIVE_INFINITY : stopAt)), injector]);
     const loadMs = Date.now() - loadStarted;
