@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { formatReport, PROFILES, runChaos } from "./lib/run.js";
+import { CLUSTER_PROFILES, formatReport, PROFILES, runChaos, type Topology } from "./lib/run.js";
 
 /**
  * Fault injection against real web and worker processes on a private Postgres and Redis: kill -9 of
@@ -8,11 +8,17 @@ import { formatReport, PROFILES, runChaos } from "./lib/run.js";
  * mixed load. After the drain every invariant holds and every promise made to a client or a provider is
  * kept; no call hung, every SIGTERM was obeyed in bounded time, every log line was JSON. `npm test` runs
  * the short profile; `npm run chaos` the long one (CHAOS_PROFILE=long).
+ *
+ * CHAOS_TOPOLOGY=cluster (`npm run chaos:cluster`, `chaos:cluster:short`) runs the same load and
+ * verdict on a private 6-node Redis Cluster and a PgBouncer in transaction mode in front of the
+ * private Postgres, with that topology's faults (lib/cluster-backend.ts). An env switch, not a CLI
+ * flag: vitest does not pass unknown flags through to the test.
  */
-const profile = PROFILES[process.env.CHAOS_PROFILE === "long" ? "long" : "short"];
+const topology: Topology = process.env.CHAOS_TOPOLOGY === "cluster" ? "cluster" : "single";
+const profile = (topology === "cluster" ? CLUSTER_PROFILES : PROFILES)[process.env.CHAOS_PROFILE === "long" ? "long" : "short"];
 
 test(`chaos (${profile.name}): nothing lost, nothing doubled`, async () => {
-  const report = await runChaos(profile, (line) => process.stdout.write(`${line}\n`));
+  const report = await runChaos(profile, (line) => process.stdout.write(`${line}\n`), topology);
   process.stdout.write(`${formatReport(report)}\n`);
   expect(Object.values(report.faults).every((count) => count > 0), "every kind of fault was injected").toBe(true);
   expect(report.verdict.invariants.filter((r) => r.violations.length > 0)).toEqual([]);

@@ -66,8 +66,9 @@ export class ProcessFleet {
     this.log = createWriteStream(logFile, { flags: "a" });
   }
 
-  async release(): Promise<void> {
-    const child = this.spawn("src/bin/release.js", "release");
+  /** `env` on top of the fleet's (the cluster backend migrates straight to Postgres, not through PgBouncer). */
+  async release(env: Record<string, string> = {}): Promise<void> {
+    const child = this.spawn("src/bin/release.js", "release", env);
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     if (code !== 0) throw new Error(`chaos: release exited ${code}`);
   }
@@ -141,8 +142,8 @@ export class ProcessFleet {
     this.log.end();
   }
 
-  private spawn(script: Script, name: string): ChildProcess {
-    const child = spawn(process.execPath, [join(this.buildDir, script)], { env: { ...process.env, ...UNLIMITED, ...this.env }, stdio: ["ignore", "pipe", "pipe"] });
+  private spawn(script: Script, name: string, extraEnv: Record<string, string> = {}): ChildProcess {
+    const child = spawn(process.execPath, [join(this.buildDir, script)], { env: { ...process.env, ...UNLIMITED, ...this.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
     const prefix = `[${name} ${child.pid}] `;
     const check = this.logs.get(name) ?? { lines: 0, nonJson: 0, samples: [] };
     this.logs.set(name, check);

@@ -6,8 +6,11 @@ import { createMerchant } from "../../../src/domain/merchants/merchants.js";
 import { Receiver } from "../../helpers/receiver.js";
 import { LoadGenerator, type Fixture } from "./load.js";
 import { buildService } from "../../helpers/build.js";
-import { startPrivateServices, freePort, type PrivateServices } from "./private-services.js";
+import type { ChaosBackend, Window } from "./backend.js";
+import { startClusterBackend } from "./cluster-backend.js";
+import { freePort } from "./private-services.js";
 import { ProcessFleet, waitReady, type ManagedProcess, type SigtermResult } from "./processes.js";
+import { startSingleBackend } from "./single-backend.js";
 import { verify, waitDrained, type Verdict } from "./verify.js";
 
 export const LAST_LOG = join(tmpdir(), "lr-chaos-last-processes.log");
@@ -20,14 +23,25 @@ export interface ChaosProfile {
   /** Pause between two faults, uniformly random in this range. */
   faultEveryMs: [number, number];
   drainTimeoutMs: number;
-  /** How long each outage lasts; a web or worker is SIGTERMed in the middle of each. */
-  outageMs: { redisUnreachable: number; redisPaused: number; postgresUnreachable: number };
+  /** How long each outage lasts (a web or worker is SIGTERMed in the middle of each), by the backend's names. */
+  outageMs: Record<string, number>;
 }
+
+export type Topology = "single" | "cluster";
 
 export const PROFILES: Record<"short" | "long", ChaosProfile> = {
   // The load lasts at least loadMs, and until the first round of faults (every kind once) is done.
   short: { name: "short", loadMs: 22_000, clients: 6, workers: 2, faultEveryMs: [1_500, 2_500], drainTimeoutMs: 40_000, outageMs: { redisUnreachable: 5_000, redisPaused: 5_000, postgresUnreachable: 5_000 } },
   long: { name: "long", loadMs: 150_000, clients: 8, workers: 3, faultEveryMs: [3_000, 8_000], drainTimeoutMs: 240_000, outageMs: { redisUnreachable: 15_000, redisPaused: 6_000, postgresUnreachable: 10_000 } },
+};
+
+/**
+ * The same loads on the cluster backend (cluster-backend.ts). A master kill lasts until a replica is
+ * promoted whatever masterDown says; masterRejoinAfter is the pause before the killed node restarts.
+ */
+export const CLUSTER_PROFILES: Record<"short" | "long", ChaosProfile> = {
+  short: { ...PROFILES.short, name: "cluster-short", outageMs: { masterDown: 4_000, masterRejoinAfter: 1_000, replicaDown: 1_500, pgbouncerDown: 4_000, postgresUnreachable: 4_000 } },
+  long: { ...PROFILES.long, name: "cluster-long", outageMs: { masterDown: 6_000, masterRejoinAfter: 3_000, replicaDown: 5_000, pgbouncerDown: 10_000, postgresUnreachable: 10_000 } },
 };
 
 /** Small, so that a shutdown stuck on a dead dependency is told from one that drains. */
@@ -39,37 +53,25 @@ const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 1_000;
 /** Past this a SIGTERMed process is SIGKILLed (and reported). */
 const EXIT_CAP_MS = EXIT_BOUND_MS + 4_000;
 
-type FaultKind =
-  | "kill -9 worker"
-  | "kill -9 web"
-  | "redis data loss"
-  | "postgres immediate restart"
-  | "redis unreachable + SIGTERM"
-  | "redis paused + SIGTERM"
-  | "postgres unreachable + SIGTERM";
-const FAULTS: FaultKind[] = [
-  "kill -9 worker",
-  "kill -9 web",
-  "redis data loss",
-  "postgres immediate restart",
-  "redis unreachable + SIGTERM",
-  "redis paused + SIGTERM",
-  "postgres unreachable + SIGTERM",
-];
+/** The process faults, on any backend; the backend adds its own (single-backend.ts, cluster-backend.ts). */
+const PROCESS_FAULTS = ["kill -9 worker", "kill -9 web"];
 
 /** One SIGTERM sent during an outage, and how the process took it. */
 export interface OutageShutdown extends SigtermResult {
-  fault: FaultKind;
+  fault: string;
   victim: string;
 }
 
 export interface ChaosReport {
   profile: string;
+  topology: Topology;
   operations: Record<string, unknown>;
   faults: Record<string, number>;
   /** Each SIGTERM during an outage: who, how long it took to exit, and how. */
   shutdowns: OutageShutdown[];
   unexpectedExits: Record<string, number>;
+  /** What the backend said about its faults (failover times, …), in order. */
+  notes: string[];
   loadMs: number;
   drainMs: number;
   drained: boolean;
@@ -79,19 +81,19 @@ export interface ChaosReport {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const between = ([lo, hi]: [number, number]) => lo + Math.random() * (hi - lo);
 
-export async function runChaos(profile: ChaosProfile, log: (line: string) => void = () => {}): Promise<ChaosReport> {
+export async function runChaos(profile: ChaosProfile, log: (line: string) => void = () => {}, topology: Topology = "single"): Promise<ChaosReport> {
   const build = await buildService();
-  const services = await startPrivateServices();
+  const backend: ChaosBackend = topology === "cluster" ? await startClusterBackend() : await startSingleBackend();
+  const faultKinds = [...PROCESS_FAULTS, ...backend.faults];
   const receiver = await Receiver.start();
   let fleet: ProcessFleet | null = null;
-  const db = createDb(services.databaseUrl, 3);
+  const db = createDb(backend.databaseUrl, 3);
   try {
     const port = await freePort();
     fleet = new ProcessFleet(
       build,
       {
-        DATABASE_URL: services.databaseUrl,
-        REDIS_URL: services.redisUrl,
+        ...backend.env,
         QUEUE_PREFIX: "chaos",
         PORT: String(port),
         LOG_LEVEL: "warn",
@@ -109,13 +111,13 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
         // One receiver takes every delivery: at the default cap of 4 in flight it, not recovery, bounds the drain.
         WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: "16",
       },
-      join(services.dir, "processes.log"),
+      join(backend.dir, "processes.log"),
     );
-    await fleet.release();
+    await fleet.release(backend.releaseEnv);
     const web = fleet.add("web", "src/bin/web.js");
     const workers: ManagedProcess[] = Array.from({ length: profile.workers }, (_, i) => fleet!.add(`worker${i + 1}`, "jobs/main.js"));
     await waitReady(port);
-    log(`chaos[${profile.name}]: private postgres ${services.databaseUrl}, redis ${services.redisUrl}, logs in ${services.dir}`);
+    log(`chaos[${profile.name}]: ${backend.describe}, logs in ${backend.dir}`);
 
     // The receiver fails some deliveries and hangs past the timeout on others.
     const receiverOk = new Set<string>();
@@ -140,22 +142,29 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
 
     const loadStarted = Date.now();
     stopAt = loadStarted + profile.loadMs;
-    const faults: Record<string, number> = Object.fromEntries(FAULTS.map((kind) => [kind, 0]));
+    const faults: Record<string, number> = Object.fromEntries(faultKinds.map((kind) => [kind, 0]));
     const shutdowns: OutageShutdown[] = [];
-    const postgresDown: { from: number; to: number }[] = [];
+    const notes: string[] = [];
+    /** Postgres unreachable, directly or through PgBouncer (a PgBouncer outage is one for the service). */
+    const postgresDown: Window[] = [];
     let faultInProgress = false;
     const injector = (async () => {
       // Every kind of fault at least once per round, in a random order; the first round always completes
       // (the load goes on until it has), later rounds only while the load runs.
-      let round: FaultKind[] = [...FAULTS].sort(() => Math.random() - 0.5);
+      let round: string[] = [...faultKinds].sort(() => Math.random() - 0.5);
       let firstRound = true;
       stopAt = Number.POSITIVE_INFINITY;
       // The SIGTERM victims of a round: web once, a worker otherwise, in a random order.
       let victims: ("web" | "worker")[] = [];
+      const sigtermVictim = () => {
+        if (victims.length === 0) victims = ["web", "worker", "worker"].sort(() => Math.random() - 0.5) as ("web" | "worker")[];
+        return victims.pop() === "web" ? web : workers[Math.floor(Math.random() * workers.length)]!;
+      };
+      const context = { web, workers, sigtermVictim, sigterm: (victim: ManagedProcess) => victim.sigterm(EXIT_CAP_MS), outageMs: profile.outageMs, log };
       while (firstRound || Date.now() + 1_000 < stopAt) {
         await sleep(between(profile.faultEveryMs));
         if (!firstRound && Date.now() >= stopAt) break;
-        if (round.length === 0) round = [...FAULTS].sort(() => Math.random() - 0.5);
+        if (round.length === 0) round = [...faultKinds].sort(() => Math.random() - 0.5);
         const kind = round.pop()!;
         faults[kind]!++;
         faultInProgress = true;
@@ -169,20 +178,18 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
           web.kill9();
           await sleep(300);
           web.start();
-        } else if (kind === "redis data loss") {
-          await services.loseRedis(1_000);
-        } else if (kind === "postgres immediate restart") {
-          const from = Date.now();
-          await services.crashPostgres(1_000);
-          postgresDown.push({ from, to: Date.now() });
         } else {
-          if (victims.length === 0) victims = ["web", "worker", "worker"].sort(() => Math.random() - 0.5) as ("web" | "worker")[];
-          const victim = victims.pop() === "web" ? web : workers[Math.floor(Math.random() * workers.length)]!;
-          const from = Date.now();
-          const shutdown = await outageWithSigterm(services, kind, profile, victim);
-          if (kind === "postgres unreachable + SIGTERM") postgresDown.push({ from, to: Date.now() });
-          shutdowns.push({ fault: kind, victim: victim.name, ...shutdown });
-          log(`chaos: ${victim.name} SIGTERMed during ${kind}: ${shutdown.ms === null ? `still running after ${EXIT_CAP_MS} ms (SIGKILLed)` : `exited in ${shutdown.ms} ms (code ${shutdown.code}, signal ${shutdown.signal})`}`);
+          const outcome = await backend.inject(kind, context);
+          if (outcome.postgresDown) postgresDown.push(outcome.postgresDown);
+          if (outcome.note) {
+            notes.push(`${kind}: ${outcome.note}`);
+            log(`chaos: ${outcome.note}`);
+          }
+          const shutdown = outcome.shutdown;
+          if (shutdown) {
+            shutdowns.push({ fault: kind, ...shutdown });
+            log(`chaos: ${shutdown.victim} SIGTERMed during ${kind}: ${shutdown.ms === null ? `still running after ${EXIT_CAP_MS} ms (SIGKILLed)` : `exited in ${shutdown.ms} ms (code ${shutdown.code}, signal ${shutdown.signal})`}`);
+          }
         }
         faultInProgress = false;
         if (firstRound && round.length === 0) {
@@ -191,7 +198,13 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
         }
       }
       stopAt = Math.max(stopAt, Date.now() + 1_000);
-    })();
+    })().catch((error: unknown) => {
+      // A fault that could not be injected (or undone) fails the run; the clients stop retrying at once
+      // rather than hammer servers that are being torn down.
+      stopAt = Number.NEGATIVE_INFINITY;
+      faultInProgress = false;
+      throw error;
+    });
     // The load never stops in the middle of a fault.
     await Promise.all([load.run(fixture, profile.clients, () => (faultInProgress ? Number.POSITIVE_INFINITY : stopAt)), injector]);
     const loadMs = Date.now() - loadStarted;
@@ -206,17 +219,19 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     const stats = load.record.stats;
     if (stats.slowAnswers > 0 || stats.hangs > 0) verdict.problems.push(`${stats.slowAnswers} answer(s) slower than ${ANSWER_BOUND_MS} ms and ${stats.hangs} call(s) never answered (max ${stats.maxAnswerMs} ms): ${load.record.latencySamples.join("; ")}`);
     for (const s of shutdowns) if (s.ms === null || s.ms > EXIT_BOUND_MS) verdict.problems.push(`${s.victim} SIGTERMed during ${s.fault}: ${s.ms === null ? `still running after ${EXIT_CAP_MS} ms, SIGKILLed` : `took ${s.ms} ms to exit (bound ${EXIT_BOUND_MS})`}`);
-    // Never lie: outcome_unknown only while Postgres was down (with a second of slack for reconnecting).
+    // Never lie: outcome_unknown only while Postgres was down, or PgBouncer (with a second of slack for reconnecting).
     const unknownOutsidePostgres = load.record.unknownOutcomes.filter((u) => !postgresDown.some((w) => u.sentAt <= w.to + 1_000 && u.at >= w.from));
     if (unknownOutsidePostgres.length > 0) verdict.problems.push(`${unknownOutsidePostgres.length} answer(s) 500 outcome_unknown while Postgres was up: ${unknownOutsidePostgres.slice(0, 3).map((u) => u.path).join(", ")}`);
     // Every line every process printed is one JSON object.
     for (const [name, check] of fleet.logs) if (check.nonJson > 0) verdict.problems.push(`${name} printed ${check.nonJson} of ${check.lines} line(s) that are not one JSON object, e.g. ${check.samples.map((x) => JSON.stringify(x)).join(", ")}`);
     return {
       profile: profile.name,
+      topology,
       operations: { ...load.record.stats, replayMismatches: load.record.stats.replayMismatches.length, webhooksAccepted: load.record.acceptedWebhooks.size, receiverRequests: receiver.received.length, abandoned503: load.record.abandoned503.size, outcomeUnknown: load.record.unknownOutcomes.length },
       faults,
       shutdowns,
       unexpectedExits,
+      notes,
       loadMs,
       drainMs: drain.ms,
       drained: drain.drained,
@@ -228,42 +243,12 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     await receiver.close().catch(() => {});
     // The processes' logs outlive the private servers, for diagnosing a failed run.
     try {
-      copyFileSync(join(services.dir, "processes.log"), LAST_LOG);
+      copyFileSync(join(backend.dir, "processes.log"), LAST_LOG);
     } catch {
       // no log yet
     }
-    services.teardown();
+    backend.teardown();
   }
-}
-
-/**
- * An outage of `kind` (Redis stopped with its data kept, Redis SIGSTOPped, or Postgres stopped), with
- * `victim` SIGTERMed a second into it; the outage lasts its profile's duration, and at least until the
- * victim has exited (or been SIGKILLed at the cap), so the shutdown is measured inside the outage. The
- * victim is restarted once the dependency is back, like the kill -9 faults restart theirs.
- */
-async function outageWithSigterm(services: PrivateServices, kind: FaultKind, profile: ChaosProfile, victim: ManagedProcess): Promise<SigtermResult> {
-  const durations: Partial<Record<FaultKind, number>> = {
-    "redis unreachable + SIGTERM": profile.outageMs.redisUnreachable,
-    "redis paused + SIGTERM": profile.outageMs.redisPaused,
-    "postgres unreachable + SIGTERM": profile.outageMs.postgresUnreachable,
-  };
-  const started = Date.now();
-  if (kind === "redis unreachable + SIGTERM") await services.stopRedis({ keepData: true });
-  else if (kind === "redis paused + SIGTERM") services.pauseRedis();
-  else services.stopPostgres();
-  let result: SigtermResult;
-  try {
-    await sleep(1_000);
-    result = await victim.sigterm(EXIT_CAP_MS);
-    await sleep(Math.max(0, started + durations[kind]! - Date.now()));
-  } finally {
-    if (kind === "redis unreachable + SIGTERM") await services.startRedis();
-    else if (kind === "redis paused + SIGTERM") services.resumeRedis();
-    else services.startPostgres();
-  }
-  victim.start();
-  return result;
 }
 
 async function makeFixture(load: LoadGenerator): Promise<Fixture> {
@@ -293,6 +278,7 @@ export function formatReport(report: ChaosReport): string {
     `faults injected: ${JSON.stringify(report.faults)}`,
     `SIGTERM during outages (bound ${EXIT_BOUND_MS} ms): ${report.shutdowns.map((s) => `${s.victim} in ${s.fault.replace(" + SIGTERM", "")}: ${s.ms === null ? `>${EXIT_CAP_MS} ms (SIGKILLed)` : `${s.ms} ms, code ${s.code}${s.signal ? `, ${s.signal}` : ""}`}`).join("; ")}`,
     `unexpected process exits: ${JSON.stringify(report.unexpectedExits)}`,
+    ...report.notes.map((note) => `fault: ${note}`),
     `database: ${JSON.stringify(report.verdict.figures)}`,
     ...report.verdict.invariants.map((r) => `${r.violations.length === 0 ? "ok  " : "FAIL"} [${r.id}] ${r.name}`),
     report.verdict.problems.length === 0 ? "RESULT: nothing lost, nothing doubled" : `RESULT: ${report.verdict.problems.length} problem(s):\n  ${report.verdict.problems.slice(0, 30).join("\n  ")}`,
