@@ -61,11 +61,13 @@ afterAll(async () => {
 });
 
 describe("keys through the CLI", () => {
-  test("a command answers in about a second, from the built output", async () => {
+  // Not a speed test (the suite shares two cores): a CLI that waits on a connection it never needs, or
+  // for a Redis retry loop to give up, takes well over this bound; one that just runs does not.
+  test("a command answers without hanging on connections, from the built output", async () => {
     const started = performance.now();
     const { merchants } = await cli("merchants", "list");
     expect(Array.isArray(merchants)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(performance.now() - started).toBeLessThan(8_000);
   });
 
   test("roll: the new key works at once, the old one until it expires; --expires-in 0 ends it now", async () => {
