@@ -19,9 +19,12 @@ const DRAIN_BUDGET_MS = 2_000;
 /**
  * Leases (of deliveries and of endpoint slots) outlive all a job can still do once it has claimed: a
  * claimed delivery is sent before the budget runs out or given back then, and a send takes at most
- * the timeout. So they only run out when the worker died.
+ * the timeout. So they only run out when the worker died — or when a Redis failover lost the release
+ * of its slots: until then every job for the endpoint finds it busy, so the margin is kept short. (A
+ * lease that ran out under a job still recording its last attempts lets another job start early: the
+ * endpoint briefly gets more than its cap in flight, nothing worse.)
  */
-const leaseMsFor = (timeoutMs: number) => DRAIN_BUDGET_MS + timeoutMs + 30_000;
+const leaseMsFor = (timeoutMs: number) => DRAIN_BUDGET_MS + timeoutMs + 5_000;
 /** Deliveries a claim takes at least: more than a small window's worth, so a claim serves many sends. */
 const MIN_CLAIM = 64;
 
@@ -52,7 +55,7 @@ export async function deliverWebhook(deps: WorkerDeps, job: Job<JobPayload<"deli
   try {
     drained = await drainEndpoint(deps, endpointId, slots, leaseMs, deps.logger, signal);
   } finally {
-    await releaseEndpointSlots(deps.redis, config.QUEUE_PREFIX, endpointId, holder, slots).catch(() => {});
+    await releaseSlots(deps, endpointId, holder, slots);
   }
   const summary = { outcome: "drained", endpoint: endpointId, sent: drained.sent };
   // Out of budget: the rest waits its turn behind the other endpoints' jobs.
@@ -164,6 +167,22 @@ async function recordAndLog(deps: WorkerDeps, delivery: ClaimedDelivery, result:
     { delivery: delivery.id, event: delivery.eventId, endpoint: delivery.endpointId, attempt: recorded.attempts, status_code: result.statusCode, error: result.error, ms: result.durationMs, outcome: recorded.status },
     "webhook attempt",
   );
+}
+
+/**
+ * Gives the slots back. A release lost to a Redis hiccup (a failover's seconds of CLUSTERDOWN) would keep
+ * the endpoint busy until the lease runs out, so it is tried a few times over about 3 s first.
+ */
+async function releaseSlots(deps: WorkerDeps, endpointId: string, holder: string, slots: number): Promise<void> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      return await releaseEndpointSlots(deps.redis, deps.config.QUEUE_PREFIX, endpointId, holder, slots);
+    } catch {
+      // 0.25 s, 0.5 s, 1 s, then 2 s before the last try; after it, the lease.
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+  await releaseEndpointSlots(deps.redis, deps.config.QUEUE_PREFIX, endpointId, holder, slots).catch(() => {});
 }
 
 /** Not counted as a failed job attempt: the job sleeps in BullMQ's delayed set until `at`. */
