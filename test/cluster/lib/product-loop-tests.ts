@@ -21,7 +21,7 @@ export function productLoopTests(rig: () => ClusterRig): void {
     beforeAll(() => {
       r = rig();
     });
-    test("the product loop on a Redis Cluster: DB state and verified webhooks", productLoop, 90_000);
+    test("the product loop on a Redis Cluster and through PgBouncer (transaction mode): DB state and verified webhooks", productLoop, 90_000);
     test("every queue's keys share one slot; /metrics and Bull Board read the cluster", keysAndOperatorPages, 60_000);
     test("a key revoked with the CLI is refused by both web processes within a second (pub/sub on the cluster)", revocation, 60_000);
   });
@@ -84,6 +84,10 @@ async function productLoop() {
   expect(r.receiver.received.every((delivery) => delivery.verifiedWith.length === 1), "every delivery verifies with the endpoint's secret").toBe(true);
   const events = await sql<{ n: number }>`SELECT COUNT(*)::int AS n FROM events WHERE merchant_id = ${merchant}`.execute(r.rig.db);
   expect(events.rows[0]!.n).toBe(expected.length);
+  // Every service process reached Postgres through PgBouncer, which counted their transactions.
+  const database = new URL(r.rig.env.DATABASE_URL!).pathname.slice(1);
+  const stats = (await r.bouncer.admin("SHOW STATS")).find((row) => row.database === database);
+  expect(Number(stats?.total_xact_count ?? 0), "transactions PgBouncer carried for the service's database").toBeGreaterThan(50);
   expectRunning(r.processes, "the product loop");
 }
 

@@ -6,18 +6,22 @@ import { Receiver } from "../../helpers/receiver.js";
 import { call } from "../../outages/lib/http.js";
 import { startRig, type Rig } from "../../outages/lib/rig.js";
 import type { ServiceProcess } from "../../outages/lib/processes.js";
+import { startPrivatePgBouncer, type PrivatePgBouncer } from "../../helpers/pgbouncer.js";
 import { startPrivateCluster, type PrivateCluster } from "./private-cluster.js";
 
 /**
  * The service as the Procfile runs it — 2 web and 2 worker processes from a test build — on a private
- * 6-node Redis Cluster (REDIS_CLUSTER_NODES) and a database of its own on the shared Postgres, with a
- * local webhook receiver the workers deliver to. Short sweeper and retry timings keep tests fast.
+ * 6-node Redis Cluster (REDIS_CLUSTER_NODES) and a database of its own on the shared Postgres, reached
+ * through a private PgBouncer in transaction mode (DATABASE_POOLING=transaction), with a local webhook
+ * receiver the workers deliver to. Short sweeper and retry timings keep tests fast. The test's own
+ * connection (`rig.db`) goes to Postgres directly.
  */
 export const ADMIN_TOKEN = "cluster-test-admin-token";
 
 export interface ClusterRig {
   cluster: PrivateCluster;
   rig: Rig;
+  bouncer: PrivatePgBouncer;
   /** Base URLs of the two web processes. */
   webs: string[];
   workers: ServiceProcess[];
@@ -44,10 +48,16 @@ export async function startClusterRig(): Promise<ClusterRig> {
     cluster.teardown();
     throw error;
   });
+  const bouncer = await startPrivatePgBouncer({ poolSize: 20 }).catch(async (error) => {
+    await rig.close();
+    cluster.teardown();
+    throw error;
+  });
+  const viaBouncer = { DATABASE_URL: bouncer.urlFor(rig.env.DATABASE_URL!), DATABASE_POOLING: "transaction" };
   const secondPort = await freePort();
-  const web1 = rig.web();
-  const web2 = rig.web({ PORT: String(secondPort) });
-  const workers = [rig.worker(), rig.worker()];
+  const web1 = rig.web(viaBouncer);
+  const web2 = rig.web({ ...viaBouncer, PORT: String(secondPort) });
+  const workers = [rig.worker(viaBouncer), rig.worker(viaBouncer)];
   const webs = [rig.baseUrl, `http://127.0.0.1:${secondPort}`];
   const receiver = await Receiver.start();
   const inspectors: Cluster[] = [];
@@ -69,6 +79,7 @@ export async function startClusterRig(): Promise<ClusterRig> {
   const clusterRig: ClusterRig = {
     cluster,
     rig,
+    bouncer,
     webs,
     workers,
     processes: [web1, web2, ...workers],
@@ -96,6 +107,7 @@ export async function startClusterRig(): Promise<ClusterRig> {
       console.log(`cluster test process logs: ${logFile}`);
       await receiver.close();
       await rig.close();
+      bouncer.teardown();
       cluster.teardown();
     },
   };
