@@ -11,6 +11,7 @@ import { connectionConfig, createDb } from "../src/db/client.js";
 import type { Db } from "../src/db/database.js";
 import { createMerchant, type CreatedMerchant } from "../src/domain/merchants/merchants.js";
 import { newId } from "../src/ids.js";
+import { freePort } from "../scripts/dev/free-port.js";
 
 /** Shared plumbing for benchmarks: a throwaway database and queue prefix, real processes, cleanup. */
 
@@ -183,17 +184,8 @@ export const secs = (full: number, smoke: number) => (SMOKE ? smoke : full);
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+
+export { freePort };
 
 export interface Latency {
   n: number;

@@ -1,7 +1,7 @@
 import { DEFAULT_REDIS_URL, loadConfig } from "../../src/config.js";
 import { onCleanup, startService } from "../lib.js";
-import { startPrivateCluster } from "../lib/private-cluster.js";
-import { startPrivatePgBouncer } from "../lib/private-pgbouncer.js";
+import { startPrivateCluster } from "../../scripts/dev/private-cluster.js";
+import { startPrivatePgBouncer } from "../../scripts/dev/private-pgbouncer.js";
 import { seedRedemptions } from "./context.js";
 import { s2Clients, s2Throughput, type S2Result } from "./s2-throughput.js";
 

@@ -65,7 +65,7 @@ export interface HarnessOptions {
   workers?: boolean;
   /**
    * The service's DATABASE_URL given the test database's direct URL (e.g. the same database through a
-   * private PgBouncer: test/helpers/pgbouncer.ts); pass DATABASE_POOLING in `overrides` to match.
+   * private PgBouncer: scripts/dev/private-pgbouncer.ts); pass DATABASE_POOLING in `overrides` to match.
    * Creating and dropping the database always go straight to Postgres.
    */
   databaseUrl?: (directUrl: string) => string;

@@ -12,7 +12,7 @@ import { createAccount, createReward } from "../helpers/factories.js";
 import { createTestEnvironment, destroyTestEnvironment, startHarness, type Harness } from "../helpers/harness.js";
 import { expectLedgerInvariants } from "../helpers/invariants.js";
 import { lifecycleCall, redeem, snapshot } from "../helpers/lifecycle.js";
-import { startPrivatePgBouncer, type PrivatePgBouncer } from "../helpers/pgbouncer.js";
+import { startPrivatePgBouncer, type PrivatePgBouncer } from "../../scripts/dev/private-pgbouncer.js";
 import { databaseUrl, withAdmin } from "../helpers/databases.js";
 
 /**

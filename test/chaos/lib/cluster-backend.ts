@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { startPrivateCluster, type PrivateCluster } from "../../cluster/lib/private-cluster.js";
-import { startPrivatePgBouncer, type PrivatePgBouncer } from "../../helpers/pgbouncer.js";
+import { startPrivateCluster, type PrivateCluster } from "../../../scripts/dev/private-cluster.js";
+import { startPrivatePgBouncer, type PrivatePgBouncer } from "../../../scripts/dev/private-pgbouncer.js";
 import { sleep, type ChaosBackend, type FaultContext, type FaultOutcome } from "./backend.js";
 import { startPrivatePostgres, type PrivatePostgres } from "./private-services.js";
 import type { SigtermResult } from "./processes.js";

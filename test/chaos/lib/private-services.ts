@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../../../scripts/dev/free-port.js";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 
@@ -25,14 +25,7 @@ function findBinary(name: string, dirs: string[]): string {
   throw new Error(`chaos: ${name} not found (looked in ${dirs.join(", ")}); install it or set CHAOS_PG_BIN`);
 }
 
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
+export { freePort };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -6,8 +6,8 @@ import { Receiver } from "../../helpers/receiver.js";
 import { call } from "../../outages/lib/http.js";
 import { startRig, type Rig } from "../../outages/lib/rig.js";
 import type { ServiceProcess } from "../../outages/lib/processes.js";
-import { startPrivatePgBouncer, type PrivatePgBouncer } from "../../helpers/pgbouncer.js";
-import { startPrivateCluster, type PrivateCluster } from "./private-cluster.js";
+import { startPrivatePgBouncer, type PrivatePgBouncer } from "../../../scripts/dev/private-pgbouncer.js";
+import { startPrivateCluster, type PrivateCluster } from "../../../scripts/dev/private-cluster.js";
 
 /**
  * The service as the Procfile runs it — 2 web and 2 worker processes from a test build — on a private

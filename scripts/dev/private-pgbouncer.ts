@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { freePort } from "../chaos/lib/private-services.js";
+import { freePort } from "./free-port.js";
 
 /**
  * A private PgBouncer (Debian's package, installed by scripts/ensure-pgbouncer.sh) in transaction
@@ -20,6 +20,8 @@ export interface PrivatePgBouncer {
   /** `url` with its host and port replaced by this PgBouncer's. */
   urlFor: (postgresUrl: string) => string;
   readonly running: boolean;
+  /** The running process's pid (for CPU accounting), if it runs. */
+  pid: () => number | undefined;
   start: () => Promise<void>;
   stop: () => Promise<void>;
   log: () => string;
@@ -90,6 +92,7 @@ export async function startPrivatePgBouncer(options: PgBouncerOptions = {}): Pro
     get running() {
       return child !== null && child.exitCode === null && child.signalCode === null;
     },
+    pid: () => (bouncer.running ? child!.pid : undefined),
     start: async () => {
       if (bouncer.running) throw new Error(`private pgbouncer :${port} is already running`);
       const proc = spawn(binary, asRoot ? ["-u", "postgres", ini] : [ini], { stdio: ["ignore", "ignore", "pipe"] });

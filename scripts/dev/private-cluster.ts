@@ -4,8 +4,8 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 
 /**
- * A private Redis Cluster, 3 masters + 3 replicas on loopback ports of its own, that the cluster tests
- * may break at will (kill -9 a master or a replica, restart nodes, restart the whole cluster empty).
+ * A private Redis Cluster, 3 masters + 3 replicas on loopback ports of its own, for the cluster tests,
+ * the chaos run's cluster profile and the benchmark's cluster phase; the tests may break it at will (kill -9 a master or a replica, restart nodes, restart the whole cluster empty).
  * The shared Redis is never touched. Every wait has a deadline; controls return once the state they
  * name holds. `teardown` is synchronous so an exit hook can run it.
  */
@@ -14,7 +14,7 @@ const NODE_TIMEOUT_MS = 2_000;
 
 function findBinary(name: string): string {
   for (const dir of REDIS_BIN_DIRS) if (existsSync(join(dir, name))) return join(dir, name);
-  throw new Error(`cluster tests: ${name} not found (looked in ${REDIS_BIN_DIRS.join(", ")})`);
+  throw new Error(`private cluster: ${name} not found (looked in ${REDIS_BIN_DIRS.join(", ")})`);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,7 +33,7 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
     if (taken.has(port) || taken.has(port + 10_000)) continue;
     if ((await listenable(port)) && (await listenable(port + 10_000))) return port;
   }
-  throw new Error("cluster tests: no free port pair found");
+  throw new Error("private cluster: no free port pair found");
 }
 
 export interface ClusterNode {
@@ -51,6 +51,8 @@ export interface PrivateCluster {
   ports: number[];
   /** `127.0.0.1:P1,127.0.0.1:P2,…`: the value for REDIS_CLUSTER_NODES. */
   seeds: string;
+  /** Pids of the redis-server processes running now (for CPU accounting). */
+  pids: () => number[];
   dir: string;
   /** The cluster's view from a live node (failed nodes included, flagged). */
   topology: () => ClusterNode[];
@@ -179,6 +181,7 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
   const cluster: PrivateCluster = {
     ports,
     seeds: ports.map((port) => `127.0.0.1:${port}`).join(","),
+    pids: () => [...pids.values()],
     dir,
     topology,
     masterOf: (key) => {
