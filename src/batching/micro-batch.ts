@@ -34,7 +34,8 @@ interface Pending<In, Out> {
 
 export class MicroBatch<In, Out> {
   private pending: Pending<In, Out>[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the wait of the first pending item, while one runs. */
+  private cancelWait: (() => void) | undefined;
   /** The first pending item has waited its `maxWaitMs`: it goes with the next free slot. */
   private due = false;
   private running = 0;
@@ -48,7 +49,7 @@ export class MicroBatch<In, Out> {
     return new Promise<Out>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.options.maxSize) this.markDue();
-      else if (this.timer === undefined && !this.due) this.timer = setTimeout(() => this.markDue(), this.options.maxWaitMs);
+      else if (this.cancelWait === undefined && !this.due) this.cancelWait = this.waitForCompany();
     });
   }
 
@@ -57,9 +58,23 @@ export class MicroBatch<In, Out> {
     return this.pending.length;
   }
 
+  /**
+   * `maxWaitMs: 0` means "what arrives in this turn of the event loop": setImmediate runs right after
+   * the I/O callbacks being handled now, where setTimeout(0) would add Node's 1 ms timer floor to every
+   * lone call, once per batching step.
+   */
+  private waitForCompany(): () => void {
+    if (this.options.maxWaitMs > 0) {
+      const timer = setTimeout(() => this.markDue(), this.options.maxWaitMs);
+      return () => clearTimeout(timer);
+    }
+    const immediate = setImmediate(() => this.markDue());
+    return () => clearImmediate(immediate);
+  }
+
   private markDue(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelWait?.();
+    this.cancelWait = undefined;
     this.due = true;
     this.startBatches();
   }
