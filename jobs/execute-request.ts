@@ -29,11 +29,12 @@ export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"exec
     }
     const { outcome } = result;
     if (outcome.outcome === "unknown_operation") unknownOperation = outcome.operation;
-    // A discount created by this run waits for its payment until `expires_at`: start its timer now that
-    // the create has committed.
     if (outcome.outcome === "completed" && outcome.status === 201) created.push(outcome.body);
   }
-  await scheduleExpiries(deps, created.map((body) => JSON.parse(body)));
+  // A discount created by this run waits for its payment until `expires_at`: start its timer now that
+  // the create has committed — beside the job's completion, not before it, so the waiting client is not
+  // held up by it. Losing it (a crash right here) is harmless: the expiry sweeper is the safety net.
+  void scheduleExpiries(deps, created.map((body) => JSON.parse(body)));
   if (retry !== undefined) throw retry;
   // A newer web process stored an operation this worker does not know: let a newer worker take it.
   if (unknownOperation !== undefined) throw new UnrecoverableError(`unknown operation ${unknownOperation}`);

@@ -18,6 +18,16 @@ async function createJobFinished(h: Harness, redemptionId: string) {
   throw new Error("create job did not complete");
 }
 
+/** The redemption's expiry job, polled for (bounded): it is added beside the create job's completion. */
+async function expiryTimer(h: Harness, redemptionId: string) {
+  for (let i = 0; i < 200; i++) {
+    const job = await h.deps.queues.lifecycle.getJob(`expire_${redemptionId}`);
+    if (job) return job;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return undefined;
+}
+
 /** Polls Postgres (bounded) until the redemption has left `pending`. */
 async function waitWhilePending(h: Harness, id: string) {
   for (let i = 0; i < 400; i++) {
@@ -39,7 +49,7 @@ describe("with a 1 s pending TTL", () => {
   test("the delayed job releases a pending discount at expires_at", async () => {
     const r = await redeem(h, "discount_amount");
     await createJobFinished(h, r.id);
-    const job = await h.deps.queues.lifecycle.getJob(`expire_${r.id}`);
+    const job = await expiryTimer(h, r.id);
     expect(job?.data).toEqual({ redemptionIds: [r.id] });
     const after = await waitWhilePending(h, r.id);
     expect(after).toMatchObject({
@@ -52,6 +62,11 @@ describe("with a 1 s pending TTL", () => {
   test("no timer for redemptions that do not wait for a payment", async () => {
     const r = await redeem(h, "free_product");
     await createJobFinished(h, r.id);
+    // The timer is added beside the create job's completion: once a later discount's timer is there,
+    // the item's would be too.
+    const later = await redeem(h, "discount_amount");
+    await createJobFinished(h, later.id);
+    expect(await expiryTimer(h, later.id)).toBeDefined();
     expect(await h.deps.queues.lifecycle.getJob(`expire_${r.id}`)).toBeUndefined();
   });
 });
