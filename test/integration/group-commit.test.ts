@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { executePendingRequests } from "../../src/domain/requests/execute-request-batch.js";
 import { claimRequests, findRequest, type RequestClaim } from "../../src/domain/requests/requests.js";
+import { createMerchant } from "../../src/domain/merchants/merchants.js";
 import { newId } from "../../src/ids.js";
 import { createAccount, createReward, SHIPPING } from "../helpers/factories.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
@@ -98,6 +99,69 @@ describe("group commit of redemption creates", () => {
       SELECT DISTINCT xmin::text AS xmin FROM idempotency_keys WHERE id = ANY(${unlimited}::text[])
       UNION SELECT DISTINCT xmin::text FROM redemptions WHERE idempotency_id = ANY(${unlimited}::text[])`.execute(h.deps.db);
     expect(xmins.rows).toHaveLength(1);
+  });
+
+  test("creates of distinct accounts share one statement: each outcome, ledger row, event and stored response as if run alone", async () => {
+    const accounts = await Promise.all([5000, 5000, 5000, 5000, 100, 5000].map((points) => createAccount(h, points)));
+    const closed = accounts[5]!;
+    expect((await h.api("POST", `/v1/loyalty/accounts/${closed.id}/close`)).status).toBe(200);
+    const foreign = await createMerchant(h.deps.db, "Another merchant");
+    const foreignAccount = await h.api("POST", "/v1/loyalty/accounts", { body: { customer: "cus_foreign" }, key: foreign.secret_key_test });
+    const rewards = {
+      amount: await createReward(h, "discount_amount", { cost: 500 }),
+      percent: await createReward(h, "discount_percent", { cost: 800 }),
+      credit: await createReward(h, "store_credit", { cost: 1000 }),
+      item: await createReward(h, "free_product", { cost: 1200 }), // unlimited inventory
+    };
+    const ids = await store(
+      claim({ account: accounts[0]!.id, reward: rewards.amount.id, quantity: 2 }),
+      claim({ account: accounts[1]!.id, reward: rewards.percent.id, quantity: 1, metadata: { order: "A-1" } }),
+      claim({ account: accounts[2]!.id, reward: rewards.credit.id, quantity: 1 }),
+      claim({ account: accounts[3]!.id, reward: rewards.item.id, quantity: 1, shipping: SHIPPING }),
+      claim({ account: accounts[4]!.id, reward: rewards.amount.id, quantity: 1 }), // 100 points: too few
+      claim({ account: closed.id, reward: rewards.amount.id, quantity: 1 }), // closed
+      claim({ account: foreignAccount.body.id, reward: rewards.amount.id, quantity: 1 }), // another merchant's
+      claim({ account: "acct_missing", reward: rewards.amount.id, quantity: 1 }),
+      claim({ account: accounts[3]!.id.replace(/.$/, "x"), reward: rewards.percent.id, quantity: 2 }), // percent: quantity must be 1
+    );
+    const results = await executePendingRequests(h.deps.db, ids, settings);
+    expect([...results.values()].every((r) => r.ok)).toBe(true);
+    const outcomes = await Promise.all(ids.map(outcomeOf));
+    expect(outcomes.map((o) => [o.response, o.body.error?.code])).toEqual([
+      [201, undefined],
+      [201, undefined],
+      [201, undefined],
+      [201, undefined],
+      [422, "insufficient_points"],
+      [422, "account_closed"],
+      [404, "resource_missing"],
+      [404, "resource_missing"],
+      [400, "parameter_invalid"],
+    ]);
+    expect(await Promise.all(accounts.map((a) => balanceOf(a.id)))).toEqual([4000, 4200, 4000, 3800, 100, 5000]);
+
+    // Each created redemption is stored as its response says, with its ledger row and its events.
+    for (const [index, outcome] of outcomes.slice(0, 4).entries()) {
+      const body = outcome.body;
+      const stored = await h.api("GET", `/v1/loyalty/redemptions/${body.id}`);
+      expect(stored.body).toEqual(body);
+      expect(body.account).toBe(accounts[index]!.id);
+      const ledger = await h.deps.db.selectFrom("points_transactions").selectAll().where("redemption_id", "=", body.id).execute();
+      expect(ledger.map((row) => [row.id, row.type, row.amount, row.balance_after, row.account_id])).toEqual([
+        [body.points_transaction, "redemption", -body.points, await balanceOf(accounts[index]!.id), accounts[index]!.id],
+      ]);
+      const events = await h.deps.db.selectFrom("events").select(["type", "version", "payload"]).where("redemption_id", "=", body.id).orderBy("version").execute();
+      const expected = body.status === "applied" ? ["loyalty.redemption.created@1", "loyalty.redemption.applied@2"] : ["loyalty.redemption.created@1"];
+      expect(events.map((e) => `${e.type}@${e.version}`)).toEqual(expected);
+      expect(JSON.parse(events.at(-1)!.payload).data.object).toEqual(body);
+    }
+    expect(outcomes[1]!.body.metadata).toEqual({ order: "A-1" });
+    expect(outcomes[2]!.body).toMatchObject({ status: "applied", credit: { amount: 1000, currency: "EUR" }, version: 2 });
+    expect(outcomes[3]!.body).toMatchObject({ status: "fulfillment_pending", fulfillment: { shipping: SHIPPING } });
+    // Nothing was written for a refusal.
+    const refusedWrites = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM redemptions WHERE idempotency_id = ANY(${ids.slice(4)}::text[])`.execute(h.deps.db);
+    expect(refusedWrites.rows[0]!.n).toBe(0);
   });
 
   test("the same request twice in a batch, or run again, debits once", async () => {

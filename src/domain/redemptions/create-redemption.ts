@@ -5,7 +5,7 @@ import type { Credit, Discount, Fulfillment, RedemptionStatus, Shipping } from "
 import { ApiError } from "../../errors.js";
 import { newDiscountCode, newId } from "../../ids.js";
 import { buildOutboxEvent } from "../events/outbox.js";
-import { refusedDebit } from "../ledger/ledger.js";
+import { refusedDebit, type PointsEntry } from "../ledger/ledger.js";
 import { getReward, type RewardRow } from "../rewards/rewards.js";
 import { serializeRedemption, type RedemptionObject, type RedemptionRow } from "./serialize.js";
 
@@ -52,10 +52,29 @@ export async function createRedemption(
   context: CreateRedemptionContext,
 ): Promise<CreatedRedemption> {
   const reward = context.reward ?? (await getReward(trx, scope, params.reward, "reward"));
+  return insertRedemption(trx, prepareRedemption(scope, params, reward, context));
+}
+
+/**
+ * A create worked out in memory, before any SQL: the redemption row, its API object and stored 201
+ * response, its outbox event(s) and its debit. Throws the refusals the reward alone decides (inactive,
+ * parameters that do not fit its type).
+ */
+export interface PreparedRedemption {
+  scope: Scope;
+  params: CreateRedemptionParams;
+  reward: RewardRow;
+  row: RedemptionRow;
+  redemption: RedemptionObject;
+  response: { status: number; body: string };
+  events: ReturnType<typeof buildOutboxEvent>[];
+  debit: PointsEntry & { redemptionId: string; accountParam: string };
+}
+
+export function prepareRedemption(scope: Scope, params: CreateRedemptionParams, reward: RewardRow, context: CreateRedemptionContext): PreparedRedemption {
   if (!reward.active) throw new ApiError("reward_inactive", `Reward '${reward.id}' is not active.`, "reward");
   const artifact = checkRewardParams(reward, params)(params.quantity);
   const points = reward.cost * params.quantity;
-  const limited = reward.inventory !== null;
 
   const now = new Date();
   const row: RedemptionRow = {
@@ -89,7 +108,15 @@ export async function createRedemption(
   const events = [buildOutboxEvent(scope, { type: "loyalty.redemption.created", redemption: { ...redemption, version: 1 }, at: now })];
   if (artifact.status === "applied") events.push(buildOutboxEvent(scope, { type: "loyalty.redemption.applied", redemption, at: now }));
   const debit = { accountId: params.account, type: "redemption" as const, amount: -points, reason: `redemption of ${reward.id}`, redemptionId: row.id, accountParam: "account" };
+  return { scope, params, reward, row, redemption, response, events, debit };
+}
 
+/** The one statement of a create (see `createRedemption`); a refusal is thrown. */
+async function insertRedemption(trx: Trx, prepared: PreparedRedemption): Promise<CreatedRedemption> {
+  const { scope, params, reward, row, redemption, response, events, debit } = prepared;
+  const points = row.points;
+  const limited = reward.inventory !== null;
+  const now = row.created_at;
   // A discount-code collision (32^8 codes per merchant) fails the unique index and so the transaction;
   // the job's retry then draws a new code.
   const { rows } = await sql<{ balance: number | null; stocked: boolean }>`
@@ -125,17 +152,17 @@ export async function createRedemption(
         events.map((e) => sql`(${e.id}::text, ${e.merchant_id}::text, ${e.livemode}::boolean, ${e.type}::text, ${e.redemption_id}::text, ${e.version}::int, ${e.payload}::text, ${now}::timestamptz)`),
       )}) AS e (id, merchant_id, livemode, type, redemption_id, version, payload, created_at)
       WHERE EXISTS (SELECT 1 FROM debit)
-    )${context.idempotencyId === null ? sql`` : sql`,
+    )${row.idempotency_id === null ? sql`` : sql`,
     completed AS (
       UPDATE idempotency_keys SET status = 'completed', response_status = ${response.status}, response_body = ${response.body}, completed_at = ${now}
-      WHERE id = ${context.idempotencyId} AND EXISTS (SELECT 1 FROM debit)
+      WHERE id = ${row.idempotency_id} AND EXISTS (SELECT 1 FROM debit)
     )`}
     SELECT (SELECT balance FROM debit) AS balance, ${limited ? sql`EXISTS (SELECT 1 FROM inventory)` : sql`true`} AS stocked`.execute(trx);
 
   const outcome = rows[0]!;
   if (!outcome.stocked) throw new ApiError("reward_out_of_stock", `Reward '${reward.id}' is out of stock.`, "reward");
   if (outcome.balance === null) throw await refusedDebit(trx, scope, debit);
-  return { redemption, response, requestCompleted: context.idempotencyId !== null };
+  return { redemption, response, requestCompleted: row.idempotency_id !== null };
 }
 
 export interface CreatedRedemption {

@@ -4,7 +4,8 @@ import { inTransaction } from "../../db/transaction.js";
 import { isApiError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { isOutage } from "../../ops/outages.js";
-import { createRedemption, type CreateRedemptionParams } from "../redemptions/create-redemption.js";
+import { createRedemption, prepareRedemption, type CreateRedemptionParams, type PreparedRedemption } from "../redemptions/create-redemption.js";
+import { createRedemptionsTogether } from "../redemptions/create-redemptions-together.js";
 import type { RewardRow } from "../rewards/rewards.js";
 import { executePendingRequest, type ExecutionOutcome } from "./execute-pending-request.js";
 import { cancelPendingRequest, completeRequest } from "./requests.js";
@@ -20,8 +21,8 @@ const BY_ID = sql`id COLLATE "C"`;
 
 /**
  * Runs stored requests, many creates in ONE transaction (group commit): one BEGIN, one lock of all the
- * request rows, one read of their rewards, one lock of their accounts, one statement per create, one
- * COMMIT. Each request still stands alone: a refusal (insufficient points, out of stock) is stored as
+ * request rows, one read of their rewards, one lock of their accounts, one set-based statement for the
+ * creates of distinct accounts and unlimited rewards (one statement each for the others), one COMMIT. Each request still stands alone: a refusal (insufficient points, out of stock) is stored as
  * its outcome and changes nothing else; every request commits with its effect or not at all.
  *
  * If the group cannot commit — a request missed its deadline at COMMIT, a discount code collided, a
@@ -93,29 +94,61 @@ async function runCreatesTogether(trx: Trx, ids: string[], settings: Settings): 
   await lockRows(trx, "loyalty_accounts", [...new Set(live.map((row) => row.params.account))]);
 
   // In the order the requests were stored: a balance that runs out serves the earliest first.
-  for (const row of live.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id))) {
-    const scope = { merchantId: row.merchant_id, livemode: row.livemode };
+  const ordered = live.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+  const perAccount = new Map<string, number>();
+  for (const row of ordered) perAccount.set(row.params.account, (perAccount.get(row.params.account) ?? 0) + 1);
+  // The common create — the only one of its account in the group, of an unlimited reward — goes into
+  // one set-based statement with the others like it; the rest run one statement each, in order.
+  const together: { row: LiveCreate; prepared: PreparedRedemption }[] = [];
+  const alone: LiveCreate[] = [];
+  for (const row of ordered) {
+    const reward = rewardOf(row);
+    if (!reward || reward.inventory !== null || perAccount.get(row.params.account)! > 1) {
+      alone.push(row);
+      continue;
+    }
+    try {
+      together.push({ row, prepared: prepareRedemption(scopeOf(row), row.params, reward, { pendingTtlSeconds: settings.pendingTtlSeconds, idempotencyId: row.id }) });
+    } catch (error) {
+      outcomes.set(row.id, await storeRefusal(trx, row, error));
+    }
+  }
+  const results = await createRedemptionsTogether(trx, together.map((create) => create.prepared));
+  for (const [index, { row }] of together.entries()) {
+    const result = results[index]!;
+    outcomes.set(row.id, result instanceof Error ? await storeRefusal(trx, row, result) : completed(result.response));
+  }
+
+  for (const row of alone) {
     const reward = rewardOf(row);
     // A limited reward's create takes the inventory before it learns whether the debit succeeds: its
     // savepoint undoes the take on a refusal. Any other create writes nothing when it is refused.
     const needsSavepoint = reward?.inventory !== null && reward !== undefined;
     try {
       if (needsSavepoint) await sql`SAVEPOINT create_one`.execute(trx);
-      const created = await createRedemption(trx, scope, row.params, { pendingTtlSeconds: settings.pendingTtlSeconds, idempotencyId: row.id, reward });
+      const created = await createRedemption(trx, scopeOf(row), row.params, { pendingTtlSeconds: settings.pendingTtlSeconds, idempotencyId: row.id, reward });
       if (needsSavepoint) await sql`RELEASE SAVEPOINT create_one`.execute(trx);
-      outcomes.set(row.id, { outcome: "completed", status: created.response.status, body: created.response.body });
+      outcomes.set(row.id, completed(created.response));
     } catch (error) {
-      if (!isApiError(error) || error.status >= 500) throw error;
-      if (needsSavepoint) {
+      if (needsSavepoint && isApiError(error) && error.status < 500) {
         await sql`ROLLBACK TO SAVEPOINT create_one`.execute(trx);
         await sql`RELEASE SAVEPOINT create_one`.execute(trx);
       }
-      const response = { status: error.status, body: JSON.stringify(error.body(row.request_id)) };
-      await completeRequest(trx, row.id, response);
-      outcomes.set(row.id, { outcome: "completed", ...response });
+      outcomes.set(row.id, await storeRefusal(trx, row, error));
     }
   }
   return outcomes;
+}
+
+const scopeOf = (row: LiveCreate) => ({ merchantId: row.merchant_id, livemode: row.livemode });
+const completed = (response: { status: number; body: string }): ExecutionOutcome => ({ outcome: "completed", ...response });
+
+/** A refusal (4xx) is the request's outcome, stored in the group's transaction; anything else fails the group. */
+async function storeRefusal(trx: Trx, row: LiveCreate, error: unknown): Promise<ExecutionOutcome> {
+  if (!isApiError(error) || error.status >= 500) throw error;
+  const response = { status: error.status, body: JSON.stringify(error.body(row.request_id)) };
+  await completeRequest(trx, row.id, response);
+  return completed(response);
 }
 
 interface LiveCreate {
