@@ -110,7 +110,10 @@ async function masterKill() {
   // The killed master comes back as a replica of the promoted one: the cluster is whole again.
   await r.cluster.restart(victim.port);
   await r.cluster.waitOk(30_000);
-  expect(r.cluster.topology().find((node) => node.port === victim.port)?.role).toBe("replica");
+  // The cluster can say ok a moment before every node's view has the rejoined one demoted: poll (bounded).
+  const roleOfVictim = () => r.cluster.topology().find((node) => node.port === victim.port)?.role;
+  for (let deadline = Date.now() + 15_000; roleOfVictim() !== "replica" && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(roleOfVictim()).toBe("replica");
 }
 
 async function replicaKill() {
