@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { RawNode, sql, type KyselyPlugin } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { executePendingRequests } from "../../src/domain/requests/execute-request-batch.js";
 import { claimRequests, findRequest, type RequestClaim } from "../../src/domain/requests/requests.js";
@@ -51,6 +51,19 @@ const outcomeOf = async (id: string) => {
   const row = await findRequest(h.deps.db, id);
   return { status: row?.status, response: row?.response_status, body: row?.response_body ? JSON.parse(row.response_body) : null };
 };
+
+/** The harness's database, counting the statements that debit accounts (a create's statement does). */
+function debitStatements() {
+  let count = 0;
+  const plugin: KyselyPlugin = {
+    transformQuery: ({ node }) => {
+      if (RawNode.is(node) && node.sqlFragments.join("?").includes("UPDATE loyalty_accounts")) count++;
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
+  return { db: h.deps.db.withPlugin(plugin), count: () => count };
+}
 
 describe("group commit of redemption creates", () => {
   test("successes and refusals in one transaction: each request has its own outcome, nothing else moves", async () => {
@@ -124,8 +137,11 @@ describe("group commit of redemption creates", () => {
       claim({ account: "acct_missing", reward: rewards.amount.id, quantity: 1 }),
       claim({ account: accounts[3]!.id.replace(/.$/, "x"), reward: rewards.percent.id, quantity: 2 }), // percent: quantity must be 1
     );
-    const results = await executePendingRequests(h.deps.db, ids, settings);
+    const debits = debitStatements();
+    const results = await executePendingRequests(debits.db, ids, settings);
     expect([...results.values()].every((r) => r.ok)).toBe(true);
+    // Every create of the group went into one statement, not one each.
+    expect(debits.count()).toBe(1);
     const outcomes = await Promise.all(ids.map(outcomeOf));
     expect(outcomes.map((o) => [o.response, o.body.error?.code])).toEqual([
       [201, undefined],

@@ -173,7 +173,7 @@ export interface CreatedRedemption {
   requestCompleted: boolean;
 }
 
-const jsonOrNull = (value: object | null) => (value === null ? null : JSON.stringify(value));
+export const jsonOrNull = (value: object | null) => (value === null ? null : JSON.stringify(value));
 
 /** Validates the request against the reward's type and returns how to build its artifact. */
 function checkRewardParams(reward: RewardRow, params: CreateRedemptionParams): (quantity: number) => Artifact {

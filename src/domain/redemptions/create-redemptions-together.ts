@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Trx } from "../../db/database.js";
 import { isApiError, type ApiError } from "../../errors.js";
 import { refusedDebit } from "../ledger/ledger.js";
-import type { CreatedRedemption, PreparedRedemption } from "./create-redemption.js";
+import { jsonOrNull as json, type CreatedRedemption, type PreparedRedemption } from "./create-redemption.js";
 
 /**
  * Many creates in ONE statement — the set-based form of `createRedemption`'s statement, for a group
@@ -25,7 +25,6 @@ export async function createRedemptionsTogether(trx: Trx, creates: PreparedRedem
   if (creates.length === 0) return [];
 
   const rows = creates.map((c) => c.row);
-  const json = (value: object | null) => (value === null ? null : JSON.stringify(value));
   const events = creates.flatMap((c) => c.events);
   // One statement text whatever the group's size: one column array per field.
   const { rows: debited } = await sql<{ id: string }>`

@@ -22,8 +22,9 @@ const BY_ID = sql`id COLLATE "C"`;
 /**
  * Runs stored requests, many creates in ONE transaction (group commit): one BEGIN, one lock of all the
  * request rows, one read of their rewards, one lock of their accounts, one set-based statement for the
- * creates of distinct accounts and unlimited rewards (one statement each for the others), one COMMIT. Each request still stands alone: a refusal (insufficient points, out of stock) is stored as
- * its outcome and changes nothing else; every request commits with its effect or not at all.
+ * creates of distinct accounts and unlimited rewards (one statement each for the others), one COMMIT.
+ * Each request still stands alone: a refusal (insufficient points, out of stock) is stored as its
+ * outcome and changes nothing else; every request commits with its effect or not at all.
  *
  * If the group cannot commit — a request missed its deadline at COMMIT, a discount code collided, a
  * value Postgres refused, a deadlock — nothing of it happened, and each request runs alone
