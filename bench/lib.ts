@@ -497,16 +497,21 @@ export async function seedReward(db: Db, merchantId: string, id = newId("reward"
   return id;
 }
 
-/** One redemption create through the real API; throws unless 201. */
-export async function redeem(api: Service["api"], account: string, reward: string): Promise<void> {
+/** One redemption create through the real API (a fresh idempotency key): its status and body. */
+export async function createRedemption(api: Service["api"], account: string, reward: string): Promise<{ status: number; text: string }> {
   const res = await api.pool.request({
     method: "POST",
     path: "/v1/loyalty/redemptions",
     headers: { authorization: api.authorization, "content-type": "application/json", "idempotency-key": randomUUID() },
     body: JSON.stringify({ account, reward }),
   });
-  const text = await res.body.text();
-  if (res.statusCode !== 201) throw new Error(`redemption ${res.statusCode}: ${text.slice(0, 200)}`);
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+/** One redemption create through the real API; throws unless 201. */
+export async function redeem(api: Service["api"], account: string, reward: string): Promise<void> {
+  const { status, text } = await createRedemption(api, account, reward);
+  if (status !== 201) throw new Error(`redemption ${status}: ${text.slice(0, 200)}`);
 }
 
 /** A Prometheus gauge of the web process (`/metrics`), e.g. `nodejs_heap_size_used_bytes`. */
