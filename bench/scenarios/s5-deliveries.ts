@@ -92,9 +92,11 @@ export async function s5Deliveries(): Promise<S5Result> {
       };
     };
     // A fixed sleep does not tell when a worker on a busy machine has started: without this warm-up,
-    // its module loading and queue set-up fell inside the first measured run. A few hundred
-    // deliveries first, unmeasured, so both runs see a running worker.
-    await run("w", false, secs(300, 50));
+    // its module loading and queue set-up fell inside the first measured run. A run as large as a
+    // measured one first, unmeasured: with only 300 warm-up deliveries the first measured run was still
+    // warming up (JIT, Postgres plans and caches) and read 20–30 % slower than the second, which hid
+    // what the slow endpoint costs the fast one.
+    await run("w", false, measured);
     const alone = await run("a", false);
     const besideSlow = await run("b", true);
     const cfg = loadConfig({ ...process.env, ...bench.env });
