@@ -103,7 +103,7 @@ export function renderReport(r: Results): string {
   if (s1 || s2) {
     out.push("## S1 — redemption create latency", "");
     // CPU of the service processes (web + worker + Postgres + Redis) per redemption answered.
-    const serviceCpu = (x: { cpuMsPerRedemption?: Record<string, number> }) => (x.cpuMsPerRedemption ? ms(SERVICE_PROCESSES.reduce((sum, k) => sum + (x.cpuMsPerRedemption![k] ?? 0), 0)) : "–");
+    const serviceCpu = (x: { cpuMsPerRedemption?: Record<string, number> }) => (x.cpuMsPerRedemption ? ms(serviceCpuMs(x.cpuMsPerRedemption)) : "–");
     out.push(row(["load", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "service CPU ms per redemption", "vs pgbench uniform", "vs Hono"]), row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
     for (const c of s1?.closed ?? []) out.push(row([`closed loop, ${c.clients} client(s)`, n0(c.rate), ...lat(c), ms(c.latency.max), n0(c.errors), serviceCpu(c), pct(c.rate, pgbench?.uniform.tps), pct(c.rate, hono?.rate)]));
     for (const o of s1?.open ?? []) out.push(row([`open loop ${n0(o.offeredRate)}/s (${o.fractionOfS2 * 100} % of S2)`, n0(o.rate), ...lat(o), ms(o.latency.max), `${n0(o.errors)}${o.shed ? ` (${o.shed} shed)` : ""}`, serviceCpu(o), pct(o.rate, pgbench?.uniform.tps), pct(o.rate, hono?.rate)]));
@@ -188,6 +188,8 @@ export function renderReport(r: Results): string {
 const S6_BASELINE_QUEUE_BYTES_PER_10K = 9247 * 1024;
 /** The processes a redemption's CPU is summed over (the load generator is the client, not the service). */
 const SERVICE_PROCESSES = ["web", "worker", "postgres", "redis"];
+/** CPU ms per operation summed over SERVICE_PROCESSES. */
+const serviceCpuMs = (perProcess: Record<string, number>) => SERVICE_PROCESSES.reduce((sum, k) => sum + (perProcess[k] ?? 0), 0);
 
 /** The issue's goals ("Throughput close to the machine's limit"), each with its verdict from this run. */
 function renderTargets(r: Results): string[] {
@@ -195,7 +197,7 @@ function renderTargets(r: Results): string[] {
   const { s1, s2, s3, s4, s5, soak, queueMemory, s7 } = r.scenarios;
   const oneClient = s1?.closed.find((c) => c.clients === 1);
   const half = s1?.open.find((o) => o.fractionOfS2 === 0.5);
-  const s2Cpu = s2 ? SERVICE_PROCESSES.reduce((sum, k) => sum + (s2.cpuMsPerRedemption[k] ?? 0), 0) : undefined;
+  const s2Cpu = s2 ? serviceCpuMs(s2.cpuMsPerRedemption) : undefined;
   const heapSlope = soak ? soak.webHeapUsed.slopePerMinute / 2 ** 20 : undefined;
   const rows: [string, string, boolean | undefined][] = [
     [
@@ -277,10 +279,9 @@ const s7Met = (s7: S7Result) => s7.overLimit.p99Ratio <= 2 && s7.overLimit.flood
 /** S2 on a private Redis Cluster + PgBouncer (2 web + 2 worker processes) beside the single-node S2. */
 function renderS2Cluster(single: S2Result | undefined, c: S2ClusterResult, config: Record<string, string | number> | undefined): string[] {
   const keys = SERVICE_PROCESSES;
-  const total = (m: Record<string, number>) => keys.reduce((sum, k) => sum + (m[k] ?? 0), 0);
   const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b || !Number.isFinite(a) ? "–" : `${(a / b).toFixed(2)}×`);
   const line = (name: string, s: S2Result, vs: string) =>
-    row([name, n0(s.rate), ms(s.latency.p50), ms(s.latency.p99), n0(s.errors), ...cpuCells(s.cpuMsPerRedemption, keys), ms(total(s.cpuMsPerRedemption)), vs]);
+    row([name, n0(s.rate), ms(s.latency.p50), ms(s.latency.p99), n0(s.errors), ...cpuCells(s.cpuMsPerRedemption, keys), ms(serviceCpuMs(s.cpuMsPerRedemption)), vs]);
   const singleName = `single node: ${config?.web_processes ?? 1} web + ${config?.worker_processes ?? 1} worker, shared Redis, direct Postgres`;
   return [
     "## S2 on a Redis Cluster + PgBouncer",
@@ -292,7 +293,7 @@ function renderS2Cluster(single: S2Result | undefined, c: S2ClusterResult, confi
     ...(single ? [line(singleName, single, "1.00×")] : []),
     line(`cluster: ${c.webProcesses} web + ${c.workerProcesses} worker, Redis Cluster, PgBouncer`, c, ratio(c.rate, single?.rate)),
     "",
-    `Total CPU per redemption on the cluster = ${ratio(total(c.cpuMsPerRedemption), single ? total(single.cpuMsPerRedemption) : undefined)} the single node's.${c.firstError ? ` First error: ${c.firstError}` : ""} Redis = every \`redis-server\` on the machine (the six private nodes, the shared one, idle during this phase, and any other running); postgres = every \`postgres\` process plus the private PgBouncer. Same caveat as S2: only right on an otherwise idle machine; and with few cores the extra processes share the same CPUs, so the ratio shows what the topology costs more than how it scales.`,
+    `Total CPU per redemption on the cluster = ${ratio(serviceCpuMs(c.cpuMsPerRedemption), single ? serviceCpuMs(single.cpuMsPerRedemption) : undefined)} the single node's.${c.firstError ? ` First error: ${c.firstError}` : ""} Redis = every \`redis-server\` on the machine (the six private nodes, the shared one, idle during this phase, and any other running); postgres = every \`postgres\` process plus the private PgBouncer. Same caveat as S2: only right on an otherwise idle machine; and with few cores the extra processes share the same CPUs, so the ratio shows what the topology costs more than how it scales.`,
     "",
   ];
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs before `npm test` and `npm run bench` (the S2-on-a-cluster phase): test/integration/pgbouncer.test.ts and test/outages/pgbouncer-restart.test.ts
+# Runs before `npm test` and `npm run bench`: the PgBouncer tests (test/integration/pgbouncer.test.ts, test/outages/pgbouncer-restart.test.ts) and the benchmark's S2-on-a-cluster phase
 # start a private PgBouncer (Debian's package, 1.18+) in transaction pooling mode. As root with apt (CI,
 # this project's dev machines) it is installed if missing; elsewhere we say how, and fail — those tests
 # must never be skipped silently.

@@ -1,4 +1,4 @@
-import { CpuMeter, pidsByName, secs, seedAccounts, seedReward, type Service } from "../lib.js";
+import { CpuMeter, pidsByName, secs, seedAccounts, seedReward, type LoadResult, type Service } from "../lib.js";
 
 /** What the redemption scenarios share: the running service, its accounts and a reward. */
 export interface RedemptionContext {
@@ -25,6 +25,22 @@ export function serviceMeter(svc: Service, extraPostgres: () => number[] = () =>
     redis: () => pidsByName("redis-server"),
     loadgen: () => [process.pid],
   });
+}
+
+/**
+ * Runs `load` under the service's CPU meter: its result, CPU ms per successful operation and cores
+ * busy for each process group (`extraPostgres` as in serviceMeter).
+ */
+export async function metered<T extends LoadResult>(svc: Service, load: () => Promise<T>, extraPostgres?: () => number[]) {
+  const meter = serviceMeter(svc, extraPostgres);
+  meter.start();
+  const result = await load();
+  const cpu = meter.stop();
+  return {
+    result,
+    cpuMsPerOp: cpuPerOp(cpu.cpuSeconds, result.ok),
+    coresBusy: Object.fromEntries(Object.entries(cpu.cpuSeconds).map(([name, s]) => [name, s / cpu.wallSeconds])),
+  };
 }
 
 /** CPU milliseconds per operation for each process group. */

@@ -1,5 +1,5 @@
 import { closedLoop, redeem, secs, type LoadResult } from "../lib.js";
-import { cpuPerOp, pick, serviceMeter, type RedemptionContext } from "./context.js";
+import { metered, pick, type RedemptionContext } from "./context.js";
 
 export interface S2Result extends LoadResult {
   clients: number;
@@ -23,15 +23,6 @@ export async function s2Throughput(ctx: RedemptionContext, clients = s2Clients()
   let next = 0;
   const op = () => redeem(apis[next++ % apis.length]!, pick(ctx.accounts), ctx.reward);
   await closedLoop(clients, secs(3, 1) * 1000, op); // warm-up: JIT, pools, plans
-  const meter = serviceMeter(ctx.svc, options.extraPostgresPids);
-  meter.start();
-  const result = await closedLoop(clients, secs(20, 3) * 1000, op);
-  const cpu = meter.stop();
-  return {
-    ...result,
-    clients,
-    accounts: ctx.accounts.length,
-    cpuMsPerRedemption: cpuPerOp(cpu.cpuSeconds, result.ok),
-    coresBusy: Object.fromEntries(Object.entries(cpu.cpuSeconds).map(([name, s]) => [name, s / cpu.wallSeconds])),
-  };
+  const { result, cpuMsPerOp, coresBusy } = await metered(ctx.svc, () => closedLoop(clients, secs(20, 3) * 1000, op), options.extraPostgresPids);
+  return { ...result, clients, accounts: ctx.accounts.length, cpuMsPerRedemption: cpuMsPerOp, coresBusy };
 }

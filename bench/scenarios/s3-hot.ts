@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { checkInvariants } from "../../src/domain/invariants/checks.js";
 import { closedLoop, redeem, secs, seedAccounts, type LoadResult } from "../lib.js";
-import { cpuPerOp, serviceMeter, type RedemptionContext } from "./context.js";
+import { metered, type RedemptionContext } from "./context.js";
 
 export interface S3Result extends LoadResult {
   clients: number;
@@ -20,10 +20,7 @@ export async function s3Hot(ctx: RedemptionContext, clients = 32): Promise<S3Res
   const balance = 1_000_000_000;
   const [hot] = await seedAccounts(ctx.svc.db, ctx.svc.merchant.merchant, 1, balance);
   const op = () => redeem(ctx.svc.api, hot!, ctx.reward);
-  const meter = serviceMeter(ctx.svc);
-  meter.start();
-  const result = await closedLoop(clients, secs(15, 3) * 1000, op);
-  const cpu = meter.stop();
+  const { result, cpuMsPerOp } = await metered(ctx.svc, () => closedLoop(clients, secs(15, 3) * 1000, op));
   const { rows } = await sql<{ balance: number; ledger: number }>`
     SELECT a.balance, (SELECT coalesce(sum(amount), 0)::bigint FROM points_transactions p WHERE p.account_id = a.id) AS ledger
     FROM loyalty_accounts a WHERE a.id = ${hot!}`.execute(ctx.svc.db);
@@ -33,7 +30,7 @@ export async function s3Hot(ctx: RedemptionContext, clients = 32): Promise<S3Res
   return {
     ...result,
     clients,
-    cpuMsPerRedemption: cpuPerOp(cpu.cpuSeconds, result.ok),
+    cpuMsPerRedemption: cpuMsPerOp,
     balanceBefore: balance,
     balanceAfter: after,
     ledgerSum: ledger,

@@ -50,9 +50,16 @@ async function quietNeighbour(svc: Service, rate: number) {
   const accounts = await seedAccounts(svc.db, merchant.merchant, secs(1_000, 100), 1_000_000_000);
   const reward = await seedReward(svc.db, merchant.merchant);
   const api = apiClient(svc.ports[0]!, merchant.secret_key_test, 64);
+  const close = () => api.pool.close().catch(() => {});
   const trickle = (ms: number) => openLoop(rate, ms, () => redeem(api, pick(accounts), reward));
-  await trickle(secs(2, 1) * 1000);
-  const quiet = await trickle(secs(15, 3) * 1000);
+  let quiet: OpenLoopResult;
+  try {
+    await trickle(secs(2, 1) * 1000);
+    quiet = await trickle(secs(15, 3) * 1000);
+  } catch (error) {
+    await close(); // the caller gets no handle to close it with
+    throw error;
+  }
   return {
     quiet,
     async during<Flood>(flood: (ms: number) => Promise<Flood>): Promise<FloodCase<Flood>> {
@@ -62,7 +69,7 @@ async function quietNeighbour(svc: Service, rate: number) {
       const flooded = await trickle(secs(15, 3) * 1000);
       return { flooded, flood: await floodDone, p99Ratio: flooded.latency.p99 / quiet.latency.p99 };
     },
-    close: () => api.pool.close().catch(() => {}),
+    close,
   };
 }
 
