@@ -15,7 +15,9 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { connectionConfig } from "../src/db/client.js";
 import { bullmqCeiling } from "./ceilings/bullmq.js";
+import { diskFlushCeiling } from "./ceilings/disk-flush.js";
 import { httpCeiling } from "./ceilings/http.js";
+import { idleRoundTrips } from "./ceilings/idle-round-trip.js";
 import { pgbenchCeilings } from "./ceilings/pgbench.js";
 import { ADMIN_URL, cleanupAll, redisInfo, SMOKE, startService } from "./lib.js";
 import { renderReport, type Results } from "./report.js";
@@ -102,7 +104,7 @@ const results: Results = {
   errors: [],
 };
 
-/** BENCH_ONLY=pgbench,s2,s7 runs only those phases (keys: pgbench hono raw bullmq s1 … s7 s2cluster soak memory). */
+/** BENCH_ONLY=pgbench,s2,s7 runs only those phases (keys: pgbench hono raw bullmq hops flush s1 … s7 s2cluster soak memory). */
 const only = process.env.BENCH_ONLY?.split(",").map((key) => key.trim().toLowerCase());
 async function phase<T>(name: string, run: () => Promise<T>, key?: string): Promise<T | undefined> {
   if (only && key !== undefined && !only.includes(key)) return undefined;
@@ -124,6 +126,8 @@ try {
   results.ceilings.hono = await phase("ceiling: Hono hello-world", () => httpCeiling("hono"), "hono");
   results.ceilings.rawPost = await phase("ceiling: raw undici POST", () => httpCeiling("raw"), "raw");
   results.ceilings.bullmq = await phase("ceiling: BullMQ round trip", () => bullmqCeiling(32, Number(process.env.WORKER_CONCURRENCY ?? 16)), "bullmq");
+  results.ceilings.idleRoundTrips = await phase("ceiling: idle round trips", idleRoundTrips, "hops");
+  results.ceilings.diskFlush = await phase("ceiling: disk flush", diskFlushCeiling, "flush");
 
   const svc = await phase("service: start", () => startService());
   if (svc) {
