@@ -150,7 +150,7 @@ export function renderReport(r: Results): string {
       );
     }
     if (soak) {
-      out.push(`Soak: open loop at ${n0(soak.rate)} redemptions/s (25 % of S2) for ${n0(soak.seconds)} s after ${n0(soak.settleSeconds)} s unsampled at that rate for the heap to settle from S1–S3 (${n0(soak.load.ok)} answered, ${n0(soak.load.errors)} errors, p99 ${ms(soak.load.latency.p99)} ms), ${soak.samples} samples; first vs last ${n0(soak.windowSeconds)} s:`, "");
+      out.push(`Soak: open loop at ${n0(soak.rate)} redemptions/s (25 % of S2) for ${n0(soak.seconds)} s after ${n0(soak.settleSeconds)} s unsampled at that rate for the heap to settle from S1–S4 (${n0(soak.load.ok)} answered, ${n0(soak.load.errors)} errors, p99 ${ms(soak.load.latency.p99)} ms), ${soak.samples} samples; first vs last ${n0(soak.windowSeconds)} s:`, "");
       out.push(row(["series", "first", "last", "slope"]), row(["---", "---:", "---:", "---:"]));
       for (const [name, s] of [["web heap used (/metrics)", soak.webHeapUsed], ["web RSS", soak.webRss], ["worker RSS", soak.workerRss]] as const) {
         out.push(row([name, mib(s.first), mib(s.last), `${(s.slopePerMinute / 2 ** 20).toFixed(2)} MiB/min`]));

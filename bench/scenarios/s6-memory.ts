@@ -110,7 +110,7 @@ function series(samples: Sample[], key: keyof Omit<Sample, "t">, window: number)
  * S6b — soak: an open loop of redemptions at `rate` for SOAK_SECONDS (default 300; smoke 20), sampling
  * the web heap (`nodejs_heap_size_used_bytes` from /metrics), web RSS and worker RSS (/proc) every 5 s
  * (smoke 1 s). Reports the mean of the first vs the last minute (or third, if shorter) and the slope.
- * The soak follows S1–S3 on the same service, whose 64 clients leave a larger heap than 25 % of S2
+ * The soak follows S1–S4 on the same service, whose 64 clients leave a larger heap than 25 % of S2
  * needs; V8 gives it back over minutes, which once read as a falling slope (-4.2 MiB/min). A minute
  * at the soak's own rate first, unsampled, lets the heap settle, so the slope is the soak's alone.
  */
