@@ -4,12 +4,14 @@ import { createDb } from "../../src/db/client.js";
 import type { Db } from "../../src/db/database.js";
 import { inTransaction } from "../../src/db/transaction.js";
 import { createMerchant } from "../../src/domain/merchants/merchants.js";
-import { createEndpoint } from "../../src/domain/webhooks/endpoints.js";
+import { createEndpoint, deleteEndpoint } from "../../src/domain/webhooks/endpoints.js";
 import { newId } from "../../src/ids.js";
 import { benchEnv, cleanup, CpuMeter, freePort, pidsByName, runRelease, secs, sleep, startProcess, stopProcess, waitUntil } from "../lib.js";
 import { cpuPerOp } from "./context.js";
 
 export interface DeliveryRun {
+  /** Measured runs summed into this one (S5 measures each case twice, in A B B A order). */
+  runs: number;
   events: number;
   /** Deliveries/s to the fast endpoint: from the commit of the events to the last one received. */
   fastPerSecond: number;
@@ -23,15 +25,18 @@ export interface DeliveryRun {
 export interface S5Result {
   alone: DeliveryRun;
   besideSlow: DeliveryRun;
+  /** Control: beside a second fast endpoint, the same fan-out as besideSlow without the slowness. */
+  besideFast?: DeliveryRun;
   config: Record<string, string | number>;
 }
 
 /**
  * S5 — outbound deliveries through a real worker process (relay loop → BullMQ → signed POST) to a
  * receiver in this process on 127.0.0.1 that answers 200 at once (`/fast/*`) or after 2 s (`/slow/*`).
- * Run 1: one fast endpoint. Run 2 (another merchant): a fast and a slow endpoint subscribed to the same
- * events; the fast one's rate must not drop. Event rows are inserted in one transaction as the core
- * writes them (redemption_id null), then the clock runs until the fast endpoint has every one.
+ * Three cases, each a merchant of its own: one fast endpoint alone; a fast and a slow endpoint subscribed
+ * to the same events (the fast one's rate must not drop); and, as a control, a fast endpoint beside
+ * another fast one. Event rows are inserted in one transaction as the core writes them (redemption_id
+ * null), then the clock runs until the measured fast endpoint has every one.
  */
 export async function s5Deliveries(): Promise<S5Result> {
   const port = await freePort();
@@ -59,13 +64,17 @@ export async function s5Deliveries(): Promise<S5Result> {
     const config = loadConfig({ ...process.env, ...bench.env });
     worker = startProcess("jobs/main.js", bench.env);
     await sleep(1000); // worker connects and starts its relay loop
-    const measured = secs(4000, 400);
-    const run = async (tag: string, slow: boolean, events = measured): Promise<DeliveryRun> => {
+    // 12,000 events keep each run at several seconds: the relay's 200 ms tick starts a run up to 200 ms
+    // after the commit, which was up to 15 % of a 4,000-event run (about 1.4 s).
+    const measured = secs(12_000, 400);
+    /** One run: the measured fast endpoint, and beside it (`second`) a slow or another fast one. */
+    const run = async (tag: string, second: "slow" | "fast" | undefined, events = measured): Promise<DeliveryRun> => {
       const merchant = await createMerchant(db!, `bench-${tag}`);
       const scope = { merchantId: merchant.merchant, livemode: false };
-      await inTransaction(db!, async (trx) => {
+      const secondEndpoint = await inTransaction(db!, async (trx) => {
         await createEndpoint(trx, scope, { url: `http://127.0.0.1:${port}/fast${tag}/hook`, enabled_events: ["*"] }, config.WEBHOOK_SECRET_KEY);
-        if (slow) await createEndpoint(trx, scope, { url: `http://127.0.0.1:${port}/slow${tag}/hook`, enabled_events: ["*"] }, config.WEBHOOK_SECRET_KEY);
+        const path = second === "slow" ? `slow${tag}` : `other-fast${tag}`;
+        return second ? createEndpoint(trx, scope, { url: `http://127.0.0.1:${port}/${path}/hook`, enabled_events: ["*"] }, config.WEBHOOK_SECRET_KEY) : undefined;
       });
       const meter = new CpuMeter({ worker: () => [worker!.pid!], postgres: () => pidsByName("postgres"), redis: () => pidsByName("redis-server"), receiver: () => [process.pid] });
       const rows = Array.from({ length: events }, () => {
@@ -82,12 +91,20 @@ export async function s5Deliveries(): Promise<S5Result> {
       const seconds = (performance.now() - started) / 1000;
       const cpu = meter.stop();
       const fast = received.get(`fast${tag}`) ?? 0;
+      const slowReceived = received.get(`slow${tag}`) ?? 0;
+      if (secondEndpoint) {
+        // Its backlog would otherwise run on beside the next run (the last alone run is to be alone).
+        // Deleted, the endpoint's due deliveries are cancelled; the sends in flight end within 2 s.
+        await inTransaction(db!, (trx) => deleteEndpoint(trx, scope, secondEndpoint.id));
+        await sleep(2_500);
+      }
       return {
+        runs: 1,
         events,
         fastReceived: fast,
         fastSeconds: seconds,
         fastPerSecond: fast / seconds,
-        ...(slow ? { slowReceived: received.get(`slow${tag}`) ?? 0 } : {}),
+        ...(second === "slow" ? { slowReceived } : {}),
         cpuMsPerDelivery: cpuPerOp(cpu.cpuSeconds, fast),
       };
     };
@@ -96,13 +113,24 @@ export async function s5Deliveries(): Promise<S5Result> {
     // measured one first, unmeasured: with only 300 warm-up deliveries the first measured run was still
     // warming up (JIT, Postgres plans and caches) and read 20–30 % slower than the second, which hid
     // what the slow endpoint costs the fast one.
-    await run("w", false, measured);
-    const alone = await run("a", false);
-    const besideSlow = await run("b", true);
+    await run("w", undefined, measured);
+    // A B C C B A: a machine that speeds up or slows down over the phase weighs on every case alike (one
+    // run each, alone first, read the slow endpoint as costing anything from -25 % to 20 %). C, a second
+    // fast endpoint, tells what the fan-out alone costs (the relay writes a delivery per endpoint).
+    const alone1 = await run("a1", undefined);
+    const slow1 = await run("b1", "slow");
+    const fast1 = await run("c1", "fast");
+    const fast2 = await run("c2", "fast");
+    const slow2 = await run("b2", "slow");
+    const alone2 = await run("a2", undefined);
+    const alone = combined(alone1, alone2);
+    const besideSlow = combined(slow1, slow2);
+    const besideFast = combined(fast1, fast2);
     const cfg = loadConfig({ ...process.env, ...bench.env });
     return {
       alone,
       besideSlow,
+      besideFast,
       config: {
         worker_processes: 1,
         WEBHOOK_DELIVERY_CONCURRENCY: cfg.WEBHOOK_DELIVERY_CONCURRENCY,
@@ -118,4 +146,23 @@ export async function s5Deliveries(): Promise<S5Result> {
     server.close();
     await cleanup(bench);
   }
+}
+
+/** Two runs of one case as one: rates over the summed time, CPU per delivery weighted by deliveries. */
+function combined(first: DeliveryRun, second: DeliveryRun): DeliveryRun {
+  const fastReceived = first.fastReceived + second.fastReceived;
+  const fastSeconds = first.fastSeconds + second.fastSeconds;
+  const cpuMsPerDelivery: Record<string, number> = {};
+  for (const key of Object.keys(first.cpuMsPerDelivery)) {
+    cpuMsPerDelivery[key] = ((first.cpuMsPerDelivery[key] ?? 0) * first.fastReceived + (second.cpuMsPerDelivery[key] ?? 0) * second.fastReceived) / Math.max(1, fastReceived);
+  }
+  return {
+    runs: first.runs + second.runs,
+    events: first.events + second.events,
+    fastReceived,
+    fastSeconds,
+    fastPerSecond: fastReceived / fastSeconds,
+    ...(first.slowReceived === undefined ? {} : { slowReceived: first.slowReceived + (second.slowReceived ?? 0) }),
+    cpuMsPerDelivery,
+  };
 }
