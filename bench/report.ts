@@ -141,7 +141,7 @@ export function renderReport(r: Results): string {
     out.push(row([`one fast endpoint, ${runsOf(s5.alone)}`, n0(s5.alone.fastPerSecond), pct(s5.alone.fastPerSecond, rawPost?.rate), "–", ms(s5.alone.cpuMsPerDelivery.worker)]));
     out.push(row([`fast + slow endpoint, ${runsOf(s5.besideSlow)}`, n0(s5.besideSlow.fastPerSecond), pct(s5.besideSlow.fastPerSecond, rawPost?.rate), n0(s5.besideSlow.slowReceived), ms(s5.besideSlow.cpuMsPerDelivery.worker)]));
     if (s5.besideFast) out.push(row([`fast + another fast endpoint (control: the same fan-out), ${runsOf(s5.besideFast)}`, n0(s5.besideFast.fastPerSecond), pct(s5.besideFast.fastPerSecond, rawPost?.rate), "–", ms(s5.besideFast.cpuMsPerDelivery.worker)]));
-    out.push("", `From the commit of the event rows to the fast endpoint's last delivery (relay → BullMQ → signed POST), one worker process; runs in A B C C B A order after an unmeasured one of the same size, each case's rate over its runs' summed time. Beside a slow endpoint the fast one kept ${pct(s5.besideSlow.fastPerSecond, s5.alone.fastPerSecond)} of its rate alone; beside another fast one ${pct(s5.besideFast?.fastPerSecond, s5.alone.fastPerSecond)}. Both neighbours make the relay write a second delivery per event; the fast one also takes a share of the worker's sends, the slow one holds its 16 in flight for 2 s each. Slowness that held the fast endpoint back would show as the first figure falling below the second. ${Object.entries(s5.config).map(([k, v]) => `\`${k}\`=${v}`).join(", ")}.`, "");
+    out.push("", `From the commit of the event rows to the fast endpoint's last delivery (relay → BullMQ → signed POST), one worker process; runs in A B C C B A order after an unmeasured one of the same size, each case's rate over its runs' summed time. Beside a slow endpoint the fast one kept ${pct(s5.besideSlow.fastPerSecond, s5.alone.fastPerSecond)} of its rate alone; beside another fast one ${pct(s5.besideFast?.fastPerSecond, s5.alone.fastPerSecond)}. Both neighbours make the relay write a second delivery per event; the fast one also takes a share of the worker's sends, the slow one holds its ${s5.config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT ?? "capped number of"} sends in flight for 2 s each. Slowness that held the fast endpoint back would show as the first figure falling below the second. ${Object.entries(s5.config).map(([k, v]) => `\`${k}\`=${v}`).join(", ")}.`, "");
   }
   if (queueMemory || soak) {
     out.push("## S6 — memory", "");
@@ -176,7 +176,7 @@ export function renderReport(r: Results): string {
     "## How to reproduce",
     "",
     "```sh",
-    "npm run bench          # full run, ≈ 11–13 min including a 6-minute soak (SOAK_SECONDS=… to change)",
+    "npm run bench          # full run, ≈ 12–14 min including a 6-minute soak (SOAK_SECONDS=… to change)",
     "npm run bench:smoke    # every phase a few seconds: proves the suite works",
     "WORKERS=2 WORKER_CONCURRENCY=32 DATABASE_POOL_SIZE=20 npm run bench   # service knobs pass through",
     "BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:smoke   # profile web and worker",

@@ -2,7 +2,7 @@
  * The benchmark suite: ceilings and scenarios measured in one run, on this machine, written to
  * BENCHMARKS.md (and the raw figures to bench/last-run.json).
  *
- *   npm run bench          full run (≈ 11–13 min including a 6-minute soak; SOAK_SECONDS to change)
+ *   npm run bench          full run (≈ 12–14 min including a 6-minute soak; SOAK_SECONDS to change)
  *   npm run bench:smoke    BENCH_MODE=smoke: every phase a few seconds; proves the suite, measures nothing
  *
  * Loopback only; every database (lr_bench_*) and queue prefix it creates is dropped at the end, also on

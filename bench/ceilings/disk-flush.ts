@@ -21,9 +21,9 @@ export interface DiskFlushCeiling {
 
 /**
  * The disk's flush latency: 8 KiB written and `fdatasync`ed (Postgres's `wal_sync_method` here), every
- * 2 ms for SECONDS. Every commit waits for its WAL to be flushed like this, and a group commit's
- * requests wait for the same flush, so one slow flush stalls every request in flight at that moment:
- * the tail here is a floor under any p99 the service can show, whatever it does above the disk.
+ * 2 ms for 20 s (smoke 3 s). Every commit waits for its WAL to be flushed like this, and a group
+ * commit's requests wait for the same flush, so one slow flush stalls every request in flight at that
+ * moment for as long as it lasts. A floor under the commit path, not a prediction of S1's p99.
  */
 export async function diskFlushCeiling(): Promise<DiskFlushCeiling> {
   const seconds = secs(20, 3);

@@ -10,7 +10,7 @@ import { benchEnv, cleanup, CpuMeter, freePort, pidsByName, runRelease, secs, sl
 import { cpuPerOp } from "./context.js";
 
 export interface DeliveryRun {
-  /** Measured runs summed into this one (S5 measures each case twice, in A B B A order). */
+  /** Measured runs summed into this one (S5 measures each case twice, in A B C C B A order). */
   runs: number;
   events: number;
   /** Deliveries/s to the fast endpoint: from the commit of the events to the last one received. */
@@ -116,7 +116,8 @@ export async function s5Deliveries(): Promise<S5Result> {
     await run("w", undefined, measured);
     // A B C C B A: a machine that speeds up or slows down over the phase weighs on every case alike (one
     // run each, alone first, read the slow endpoint as costing anything from -25 % to 20 %). C, a second
-    // fast endpoint, tells what the fan-out alone costs (the relay writes a delivery per endpoint).
+    // fast endpoint, costs the same relay writes as the slow one plus a share of the worker's sends: a
+    // slow endpoint that held the fast one back would cost more than C, not less.
     const alone1 = await run("a1", undefined);
     const slow1 = await run("b1", "slow");
     const fast1 = await run("c1", "fast");
