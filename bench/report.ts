@@ -132,7 +132,7 @@ export function renderReport(r: Results): string {
     out.push(row(["load", "accepted/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "vs Hono"]), row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]));
     out.push(row([`closed loop, ${s4.closed.clients} clients (${n0(s4.closed.duplicates)} duplicates)`, n0(s4.closed.rate), ...lat(s4.closed), n0(s4.closed.errors), pct(s4.closed.rate, hono?.rate)]));
     out.push(row([`open loop at ${n0(s4.atTarget.offeredRate)}/s`, n0(s4.atTarget.rate), ...lat(s4.atTarget), `${n0(s4.atTarget.errors)}${s4.atTarget.shed ? ` (${s4.atTarget.shed} shed)` : ""}`, pct(s4.atTarget.rate, hono?.rate)]));
-    out.push("", `Inbox fully processed ${ms(s4.drainSecondsAfterLoad)} s after the closed-loop load ended${s4.drained ? "" : " (**not drained within the bound**)"}: ${n0(s4.stored)} stored webhooks processed end to end at ${n0(s4.processedPerSecond)}/s. CPU ms per accepted webhook: ${Object.entries(s4.cpuMsPerWebhook).map(([k, v]) => `${k} ${ms(v)}`).join(", ")}.`, "");
+    out.push("", `Inbox fully processed ${ms(s4.drainSecondsAfterLoad)} s after the closed-loop load ended${s4.drained ? "" : " (**not drained within the bound**)"}: ${n0(s4.stored)} stored webhooks processed end to end at ${n0(s4.processedPerSecond)}/s. CPU ms per accepted webhook: ${Object.entries(s4.cpuMsPerWebhook).map(([k, v]) => `${k} ${ms(v)}`).join(", ")}. The events are payments without loyalty discounts, which the INSERT that accepts them stores processed (no job, no worker); a webhook that names a redemption is applied by a worker in a transaction of its own, not measured here.`, "");
   }
   if (s5) {
     out.push("## S5 — outbound deliveries", "");

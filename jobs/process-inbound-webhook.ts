@@ -2,7 +2,6 @@ import { UnrecoverableError, type Job } from "bullmq";
 import { processInboundWebhook } from "../src/domain/inbound/process-inbound-webhook.js";
 import type { JobPayload } from "../src/queue/catalog.js";
 import { recordFailedProcessing } from "../src/domain/inbound/inbox.js";
-import { settleRowsWithoutEffect } from "../src/domain/inbound/settle-without-effect.js";
 import { isOutage } from "../src/ops/outages.js";
 import { countFailure, withDeadLetter } from "./dead-letter.js";
 import type { WorkerDeps } from "./deps.js";
@@ -13,9 +12,9 @@ import type { WorkerDeps } from "./deps.js";
  * and locked, so a rerun (stalled job, sweeper re-drive, duplicate enqueue) is a no-op for the rows
  * already processed.
  *
- * The rows that cannot touch a redemption (most of a provider's traffic) are settled first, together
- * (settle-without-effect.ts). The others are applied one after another, in the order they arrived,
- * each in its own transaction: two events about one redemption apply in that order, and a row that
+ * The rows that cannot touch a redemption (most of a provider's traffic) never get here: they are
+ * stored processed (settle-without-effect.ts). The rows of a job are applied one after another, in the
+ * order they arrived, each in its own transaction: two events about one redemption apply in that order, and a row that
  * fails rolls back only itself. A failed row is counted on its row (dead-lettered at MAX_ATTEMPTS)
  * and the job fails once the others are done, so BullMQ retries it and the retry finds only the
  * failed rows left to do.
@@ -23,12 +22,10 @@ import type { WorkerDeps } from "./deps.js";
 export async function processInboundWebhookJob(deps: WorkerDeps, job: Job<JobPayload<"process-inbound-webhook">>) {
   if ("inboxId" in job.data) return processOne(deps, job.data.inboxId);
   const ids = job.data.inboxIds;
-  const { done, processed: settled } = await settleWithoutEffect(deps, ids);
-  let processed = settled;
+  let processed = 0;
   let deadLettered = 0;
   let retry: unknown;
   for (const id of ids) {
-    if (done.has(id)) continue;
     try {
       if ((await processInboundWebhook(deps.db, id)).outcome === "processed") processed++;
     } catch (error) {
@@ -43,20 +40,6 @@ export async function processInboundWebhookJob(deps: WorkerDeps, job: Job<JobPay
   if (deadLettered > 0) throw new UnrecoverableError(`dead-lettered ${deadLettered} of ${ids.length} inbound webhooks`);
   // Counts only: job return values stay in Redis, and a payload may hold personal data.
   return { inbox: ids.length, processed };
-}
-
-/**
- * The rows that need no transaction, settled together (settle-without-effect.ts). If that fails for a
- * reason other than an outage, every row takes the full path, where a failure is counted on its row.
- */
-async function settleWithoutEffect(deps: WorkerDeps, ids: string[]): Promise<{ done: Set<string>; processed: number }> {
-  try {
-    return await settleRowsWithoutEffect(deps.db, ids);
-  } catch (error) {
-    if (isOutage(error)) throw error;
-    deps.logger.warn({ err: error }, "settling inbound webhooks together failed; applying them one by one");
-    return { done: new Set(), processed: 0 };
-  }
 }
 
 /** One row, as before batching: its outcome is the job's return value. */

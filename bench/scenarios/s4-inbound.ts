@@ -20,8 +20,10 @@ export interface S4Result {
 /**
  * S4 — inbound webhook ingest: signed (Standard Webhooks, the merchant's payments secret) POSTs to
  * /webhooks/:merchant/payments; every 10th request re-sends an earlier webhook-id (a duplicate, answered
- * 200 without a second row or job). The event is a `payment.succeeded` referencing no redemption, so
- * processing is the inbox path itself (lock, parse, record outcome), not a settlement.
+ * 200 without a second row or job). The event is a `payment.succeeded` referencing no redemption —
+ * most of a provider's traffic — which the INSERT that accepts it stores processed (no job, no worker:
+ * settle-without-effect.ts); a webhook that names a redemption is applied by a worker in a transaction
+ * of its own, which this scenario does not measure.
  */
 export async function s4Inbound(svc: Service, clients = 32): Promise<S4Result> {
   const secret = svc.merchant.inbound_secrets.payments;

@@ -8,7 +8,8 @@ import { enqueueMany, type Queues } from "../queue/producer.js";
 
 /**
  * The web side of the inbound path: the verified webhooks that arrive together are stored with one
- * multi-row INSERT and handed to the workers in one Redis round trip, one job per merchant. Each
+ * multi-row INSERT and handed to the workers in one Redis round trip, one job per merchant (a webhook
+ * that cannot touch a redemption is stored processed and needs no job: settle-without-effect.ts). Each
  * webhook is answered once its own row is committed — Postgres is the truth — and never waits for the
  * enqueue: a row whose job is lost (Redis away, a crash right after the commit) is re-driven by the
  * inbox sweeper after SWEEP_STALE_AFTER_MS.
@@ -111,15 +112,16 @@ type StoreOutcome = { ok: true; stored: StoredWebhook } | { ok: false; error: un
  * its job id the first new row's id, which never had a job. A redelivery of a row stored earlier and
  * not processed yet is enqueued too — the provider's retry may be all that is left of a first delivery
  * whose enqueue was lost — as a job of its own whose id is the row's id, so a job of that id still in
- * Redis absorbs it; a redelivery of a processed (or dead-lettered) row needs none. A processed row is
- * a no-op, so none of this can process a webhook twice.
+ * Redis absorbs it. A row stored processed (a webhook without effect) and a redelivery of a processed
+ * (or dead-lettered) row need none. A processed row is a no-op, so none of this can process a webhook
+ * twice.
  */
 export function inboundJobs(rows: (StoredWebhook & { merchant: string })[]): { payload: { inboxIds: string[] }; jobId: string; merchant: string }[] {
   const fresh = new Map<string, string[]>();
   const redeliveries = new Map<string, string>();
   for (const row of rows) {
-    if (row.duplicate && !row.finished) redeliveries.set(row.id, row.merchant);
-    else if (row.duplicate) continue;
+    if (row.finished) continue;
+    else if (row.duplicate) redeliveries.set(row.id, row.merchant);
     else if (fresh.has(row.merchant)) fresh.get(row.merchant)!.push(row.id);
     else fresh.set(row.merchant, [row.id]);
   }

@@ -76,8 +76,9 @@ describe("many webhooks at once", () => {
     const fresh = received({ type: "payment.unknown", data: { object: {} } });
     const stored = await storeInboundWebhooks(h.deps.db, [fresh, older, fresh, received({ type: "payment.unknown", data: { object: {} } })]);
     expect(stored[0]).toMatchObject({ duplicate: false });
-    expect(stored[1]).toEqual({ id: before!.id, duplicate: true, finished: false });
-    expect(stored[2]).toEqual({ id: stored[0]!.id, duplicate: true, finished: false });
+    // An unknown type cannot touch a redemption: every row here was stored processed (finished).
+    expect(stored[1]).toEqual({ id: before!.id, duplicate: true, finished: true });
+    expect(stored[2]).toEqual({ id: stored[0]!.id, duplicate: true, finished: true });
     expect(stored[3]!.duplicate).toBe(false);
     expect(new Set(stored.map((row) => row.id)).size).toBe(3);
     expect(await rowsOf(fresh.webhookId)).toHaveLength(1);
@@ -91,12 +92,13 @@ describe("many webhooks at once", () => {
     expect((await rowById(stored[0]!.id)).webhook_id).toBe(webhooks[0]!.webhookId);
   });
 
-  test("jobs: one per merchant for new rows in arrival order; a redelivery gets its own job unless its row is finished", () => {
+  test("jobs: one per merchant for new rows in arrival order; a redelivery gets its own job; a finished row none", () => {
     const jobs = inboundJobs([
-      { id: "inbox_a1", merchant: "mer_a", duplicate: false },
-      { id: "inbox_b1", merchant: "mer_b", duplicate: false },
+      { id: "inbox_a1", merchant: "mer_a", duplicate: false, finished: false },
+      { id: "inbox_b1", merchant: "mer_b", duplicate: false, finished: false },
       { id: "inbox_old", merchant: "mer_a", duplicate: true, finished: false },
-      { id: "inbox_a2", merchant: "mer_a", duplicate: false },
+      { id: "inbox_settled", merchant: "mer_a", duplicate: false, finished: true },
+      { id: "inbox_a2", merchant: "mer_a", duplicate: false, finished: false },
       { id: "inbox_a1", merchant: "mer_a", duplicate: true, finished: false },
       { id: "inbox_done", merchant: "mer_b", duplicate: true, finished: true },
     ]);
@@ -123,38 +125,69 @@ describe("many webhooks at once", () => {
   });
 });
 
-test("rows that cannot touch a redemption, settled together, record what each would record alone in its transaction", async () => {
-  const r = await redeem(h, "discount_amount");
-  const events = [
+describe("webhooks that cannot touch a redemption are stored processed", () => {
+  const events = (redemption: string) => [
     { type: "payment.completed", data: { object: { id: "pay_plain", amount: 1000, currency: "EUR", discounts: [] } } },
     { type: "payment.refunded", data: { object: { id: "pay_other" } } },
     { type: "payment.failed", data: { object: { amount: "not a payment" } } },
-    completed(r.id),
+    // One payment for the redemption in both stores below: the second completion is a repeat of it.
+    completed(redemption, `pay_of_${redemption.slice(4)}`),
   ];
   const warehouse = [{ type: "shipment.shipped", data: { object: { tracking: "no redemption" } } }, { type: "shipment.lost", data: { object: {} } }];
-  const asRows = () => [...events.map((event) => received(event)), ...warehouse.map((event) => ({ ...received(event), source: "warehouse" as const }))];
-  const together = await storeInboundWebhooks(h.deps.db, asRows());
-  expect(await processInboundWebhookJob(h.workerDeps, { data: { inboxIds: together.map((row) => row.id) } } as never)).toEqual({ inbox: 6, processed: 6 });
-  const alone = await storeInboundWebhooks(h.deps.db, asRows());
-  for (const row of alone) await processInboundWebhookJob(h.workerDeps, { data: { inboxId: row.id } } as never);
+  const asRows = (redemption: string) => [...events(redemption).map((event) => received(event)), ...warehouse.map((event) => ({ ...received(event), source: "warehouse" as const }))];
   const recorded = async (id: string) => {
     const row = await rowById(id);
     expect(row.processed_at).toBeInstanceOf(Date);
     return { outcome: row.outcome, results: row.results };
   };
-  const expected = [
-    { outcome: "ignored", results: [] },
-    { outcome: "ignored", results: [] },
-    { outcome: "invalid_payload", results: [] },
-    { outcome: "processed", results: [{ ref: r.id, redemption: r.id, outcome: "applied" }] },
-    { outcome: "invalid_payload", results: [] },
-    { outcome: "ignored", results: [] },
-  ];
-  expect(await Promise.all(together.map((row) => recorded(row.id)))).toEqual(expected);
-  // Alone, the completion finds the redemption applied already; every other row records the same.
-  expected[3] = { outcome: "processed", results: [{ ref: r.id, redemption: r.id, outcome: "already_applied" }] };
-  expect(await Promise.all(alone.map((row) => recorded(row.id)))).toEqual(expected);
-  expect(await snapshot(h, r.id)).toMatchObject({ status: "applied", version: 2, ledger: ["redemption:-500"] });
+
+  test("in the INSERT that accepts them, recording what the worker's transaction records for each", async () => {
+    const r = await redeem(h, "discount_amount");
+    const atIngest = await storeInboundWebhooks(h.deps.db, asRows(r.id));
+    // Only the completion that names a redemption is left for a job.
+    expect(atIngest.map((row) => row.finished)).toEqual([true, true, true, false, true, true]);
+    const settledAtIngest = await Promise.all(atIngest.filter((row) => row.finished).map((row) => recorded(row.id)));
+    expect((await rowById(atIngest[3]!.id)).processed_at).toBeNull();
+    expect(await processInboundWebhookJob(h.workerDeps, { data: { inboxIds: [atIngest[3]!.id] } } as never)).toEqual({ inbox: 1, processed: 1 });
+
+    // The same webhooks as a version that stored every row unprocessed left them: the worker applies
+    // each in its own transaction, and each records what ingest recorded.
+    const unprocessed = asRows(r.id);
+    const ids = unprocessed.map(() => `inbox_${randomUUID().replaceAll("-", "")}`);
+    await h.deps.db
+      .insertInto("inbound_webhooks")
+      .values(unprocessed.map((w, index) => ({ id: ids[index]!, merchant_id: w.merchantId, source: w.source, webhook_id: w.webhookId, event_type: w.eventType, livemode: w.livemode, payload: w.payload })))
+      .execute();
+    for (const id of ids) await processInboundWebhookJob(h.workerDeps, { data: { inboxId: id } } as never);
+    const expected = [
+      { outcome: "ignored", results: [] },
+      { outcome: "ignored", results: [] },
+      { outcome: "invalid_payload", results: [] },
+      { outcome: "invalid_payload", results: [] },
+      { outcome: "ignored", results: [] },
+    ];
+    expect(settledAtIngest).toEqual(expected);
+    const byWorker = await Promise.all(ids.map((id) => recorded(id)));
+    expect(byWorker.filter((_, index) => index !== 3)).toEqual(expected);
+    expect(await recorded(atIngest[3]!.id)).toEqual({ outcome: "processed", results: [{ ref: r.id, redemption: r.id, outcome: "applied" }] });
+    // The worker's second completion finds the redemption applied already.
+    expect(byWorker[3]).toEqual({ outcome: "processed", results: [{ ref: r.id, redemption: r.id, outcome: "already_applied" }] });
+    expect(await snapshot(h, r.id)).toMatchObject({ status: "applied", version: 2, ledger: ["redemption:-500"] });
+  });
+
+  test("over HTTP: processed when answered, no job enqueued, and a redelivery is a duplicate with none either", async () => {
+    const delivery = signed({ type: "payment.completed", data: { object: { id: "pay_plain", amount: 1000, currency: "EUR", discounts: [] } } }, `msg_${randomUUID()}`);
+    const first = await post(delivery);
+    expect(first).toMatchObject({ status: 200, body: { received: true, duplicate: false } });
+    // Read at once, before any worker could have run: the 200 came after the row was committed processed.
+    const [row] = await rowsOf(delivery.headers["webhook-id"]);
+    expect(row).toMatchObject({ outcome: "ignored", results: [], attempts: 0, failed_at: null });
+    expect(row!.processed_at).toBeInstanceOf(Date);
+    expect(await post(delivery)).toMatchObject({ status: 200, body: { received: true, duplicate: true } });
+    await h.deps.inbox.idle();
+    expect(await h.deps.queues.inbound.getJob(row!.id)).toBeUndefined();
+    expect(await rowsOf(delivery.headers["webhook-id"])).toHaveLength(1);
+  });
 });
 
 describe("one bad row does not block its neighbours", () => {

@@ -31,7 +31,7 @@ export interface InboundDelivery {
 }
 
 export type AcceptResult =
-  | { ok: true; id: string; duplicate: boolean }
+  | { ok: true; id: string; duplicate: boolean; finished: boolean }
   | { ok: false; reason: string };
 
 export type VerifyResult = { ok: true; webhook: ReceivedWebhook } | { ok: false; reason: string };
@@ -41,8 +41,9 @@ export type VerifyResult = { ok: true; webhook: ReceivedWebhook } | { ok: false;
  * through, whether it arrived over HTTP or from the sandbox provider. Works on the pool or inside a
  * transaction (the sandbox stores its events in the transaction that records the payment). A bad
  * signature is a value (the caller answers 401 and logs the reason); a malformed body throws 400.
- * The caller enqueues processing once the row is committed. The HTTP route verifies with
- * `verifyInboundWebhook` and stores through the web's inbox writer, many webhooks per INSERT.
+ * The caller enqueues processing once the row is committed, unless it is `finished` (stored processed).
+ * The HTTP route verifies with `verifyInboundWebhook` and stores through the web's inbox writer, many
+ * webhooks per INSERT.
  */
 export async function acceptInboundWebhook(db: Executor, delivery: InboundDelivery): Promise<AcceptResult> {
   const verified = await verifyInboundWebhook(db, delivery);

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Db, Executor, Trx } from "../../db/database.js";
 import type { InboundResult, InboundSource } from "../../db/tables/inbound-webhook.table.js";
 import { newId } from "../../ids.js";
+import { ruleWithoutEffect } from "./settle-without-effect.js";
 
 /** Secrets valid now for this merchant and source (several during a rotation; none for an unknown merchant). */
 export async function findInboundSecrets(db: Executor, merchantId: string, source: InboundSource): Promise<string[]> {
@@ -29,8 +30,11 @@ export interface StoredWebhook {
   id: string;
   /** The webhook-id was stored before (or earlier in the same batch): `id` is that row's. */
   duplicate: boolean;
-  /** A duplicate whose row was already processed or dead-lettered when looked up: it needs no job. */
-  finished?: boolean;
+  /**
+   * The row needs no job: stored already processed (a webhook without effect, settle-without-effect.ts),
+   * or, for a duplicate, found processed or dead-lettered.
+   */
+  finished: boolean;
 }
 
 /**
@@ -45,16 +49,18 @@ export async function storeInboundWebhook(db: Executor, webhook: ReceivedWebhook
 const keyOf = (webhook: ReceivedWebhook) => `${webhook.merchantId}\u0000${webhook.source}\u0000${webhook.webhookId}`;
 
 /**
- * Stores many verified webhooks with one INSERT; one result per webhook, in order. A repeat within the
+ * Stores many verified webhooks with one INSERT; one result per webhook, in order. A webhook that cannot
+ * touch a redemption is stored processed, its outcome recorded in the same row (settle-without-effect.ts):
+ * it needs no job. A repeat within the
  * batch is answered as a duplicate of its first occurrence (one statement cannot insert a key twice);
  * a webhook-id stored before is looked up in one more statement, which runs only when a batch holds
  * such a redelivery. On the pool each statement commits on its own, so the lookup sees a concurrent
  * duplicate's row once the INSERT has waited for it.
  *
  * The rows travel as one array per column (`unnest`): the statement's text is the same for 1 or 100
- * rows, with 7 parameters, so a connection prepares it once (prepared-statements.ts; with transaction
- * pooling it is parsed each time, but as 7 parameters), where a VALUES list would be a new statement
- * of up to 700 parameters, parsed and planned again, for every batch size.
+ * rows, with 9 parameters, so a connection prepares it once (prepared-statements.ts; with transaction
+ * pooling it is parsed each time, but as 9 parameters), where a VALUES list would be a new statement
+ * of up to 900 parameters, parsed and planned again, for every batch size.
  */
 export async function storeInboundWebhooks(db: Executor, webhooks: ReceivedWebhook[]): Promise<StoredWebhook[]> {
   const firstOf = new Map<string, number>();
@@ -62,27 +68,31 @@ export async function storeInboundWebhooks(db: Executor, webhooks: ReceivedWebho
     const key = keyOf(webhook);
     if (firstOf.has(key)) return [];
     firstOf.set(key, index);
-    return [{ index, id: newId("inbox"), webhook }];
+    return [{ index, id: newId("inbox"), webhook, settled: ruleWithoutEffect(webhook) }];
   });
   const column = <T>(value: (webhook: ReceivedWebhook) => T) => rows.map((row) => value(row.webhook));
   const result = await sql<{ id: string }>`
-    INSERT INTO inbound_webhooks (id, merchant_id, source, webhook_id, event_type, livemode, payload)
-    SELECT * FROM unnest(
+    INSERT INTO inbound_webhooks (id, merchant_id, source, webhook_id, event_type, livemode, payload, outcome, results, processed_at)
+    SELECT v.id, v.merchant_id, v.source, v.webhook_id, v.event_type, v.livemode, v.payload, v.outcome, v.results::jsonb,
+      CASE WHEN v.outcome IS NOT NULL THEN now() END
+    FROM unnest(
       ${rows.map((row) => row.id)}::text[], ${column((w) => w.merchantId)}::text[], ${column((w) => w.source)}::text[],
       ${column((w) => w.webhookId)}::text[], ${column((w) => w.eventType)}::text[], ${column((w) => w.livemode)}::boolean[],
-      ${column((w) => w.payload)}::text[])
+      ${column((w) => w.payload)}::text[], ${rows.map((row) => row.settled?.outcome ?? null)}::text[],
+      ${rows.map((row) => (row.settled ? JSON.stringify(row.settled.results) : null))}::text[])
+      AS v(id, merchant_id, source, webhook_id, event_type, livemode, payload, outcome, results)
     ON CONFLICT (merchant_id, source, webhook_id) DO NOTHING
     RETURNING id`.execute(db);
   const inserted = new Set(result.rows.map((row) => row.id));
   const storedBefore = rows.filter((row) => !inserted.has(row.id)).map((row) => row.webhook);
   const existing = await findStoredIds(db, storedBefore);
-  const storedOfKey = new Map(rows.map((row) => [keyOf(row.webhook), inserted.has(row.id) ? { id: row.id, finished: false } : existing.get(keyOf(row.webhook))]));
+  const storedOfKey = new Map(rows.map((row) => [keyOf(row.webhook), inserted.has(row.id) ? { id: row.id, finished: row.settled !== null } : existing.get(keyOf(row.webhook))]));
   return webhooks.map((webhook, index) => {
     const key = keyOf(webhook);
     const stored = storedOfKey.get(key);
     if (!stored) throw new Error(`inbound webhook ${webhook.webhookId} was neither inserted nor found`);
     const firstInserted = firstOf.get(key) === index && inserted.has(stored.id);
-    return firstInserted ? { id: stored.id, duplicate: false } : { id: stored.id, duplicate: true, finished: stored.finished };
+    return { id: stored.id, duplicate: !firstInserted, finished: stored.finished };
   });
 }
 

@@ -12,8 +12,8 @@ export type ProviderEventType = "payment.created" | "payment.completed" | "payme
  * Plays the payment provider: signs each event with the merchant's current `payments` inbound secret
  * and hands the exact bytes to the same verification and inbox code `POST /webhooks/:merchant/payments`
  * uses. Runs in the caller's transaction, so the payment and its events commit together (a crash can
- * not leave a payment whose events were never sent); the returned inbox ids are enqueued after commit,
- * and the inbox sweeper processes them if that enqueue is lost.
+ * not leave a payment whose events were never sent); the returned inbox ids (those still to process)
+ * are enqueued after commit, and the inbox sweeper processes them if that enqueue is lost.
  */
 export async function sendProviderEvents(trx: Trx, merchantId: string, payment: SerializedTestPayment, types: ProviderEventType[]): Promise<string[]> {
   // Newest first: with several secrets valid during a rotation, the provider signs with the current one.
@@ -32,7 +32,8 @@ export async function sendProviderEvents(trx: Trx, merchantId: string, payment: 
     });
     // Our own signature with a secret read a moment ago: failing here is a bug, not a caller error.
     if (!accepted.ok) throw new Error(`the sandbox provider's event was refused: ${accepted.reason}`);
-    inboxIds.push(accepted.id);
+    // An event that cannot touch a redemption was stored processed: it needs no job.
+    if (!accepted.finished) inboxIds.push(accepted.id);
   }
   return inboxIds;
 }
