@@ -27,7 +27,7 @@ export class InboxWriter {
     private readonly timeoutMs: number,
   ) {
     // Two INSERTs in flight: one committing while the next gathers (group commit). 100 rows keep one
-    // statement short (~1,100 parameters); a flooding merchant's backlog cannot fill every batch.
+    // statement short (9 array parameters of 100 elements); a flooding merchant's backlog cannot fill every batch.
     this.stores = new MicroBatch({ maxSize: 100, maxWaitMs: 0, maxInFlight: 2, ownerOf: (pending) => pending.webhook.merchantId, run: (pending) => this.storeBatch(pending) });
   }
 

@@ -92,6 +92,20 @@ describe("many webhooks at once", () => {
     expect((await rowById(stored[0]!.id)).webhook_id).toBe(webhooks[0]!.webhookId);
   });
 
+  test("a webhook that names a redemption stays unprocessed: its repeats, in the batch and later, are not finished", async () => {
+    const r = await redeem(h, "discount_amount");
+    const event = received(completed(r.id));
+    const stored = await storeInboundWebhooks(h.deps.db, [event, event]);
+    expect(stored).toEqual([
+      { id: stored[0]!.id, duplicate: false, finished: false },
+      { id: stored[0]!.id, duplicate: true, finished: false },
+    ]);
+    expect(await storeInboundWebhooks(h.deps.db, [event])).toEqual([{ id: stored[0]!.id, duplicate: true, finished: false }]);
+    expect((await rowById(stored[0]!.id)).processed_at).toBeNull();
+    await processInboundWebhookJob(h.workerDeps, { data: { inboxIds: [stored[0]!.id] } } as never);
+    expect(await storeInboundWebhooks(h.deps.db, [event])).toEqual([{ id: stored[0]!.id, duplicate: true, finished: true }]);
+  });
+
   test("jobs: one per merchant for new rows in arrival order; a redelivery gets its own job; a finished row none", () => {
     const jobs = inboundJobs([
       { id: "inbox_a1", merchant: "mer_a", duplicate: false, finished: false },

@@ -21,7 +21,8 @@ const unauthorized = () => new ApiError("signature_invalid", "The webhook signat
 
 /**
  * `POST /webhooks/:merchant/payments|warehouse` (docs/api.md §5): verify the signature over the raw bytes,
- * store the event, answer, then process in a job. Not under /v1: the signature is the authentication.
+ * store the event, answer, then process in a job (an event that cannot touch a redemption is stored
+ * processed: settle-without-effect.ts). Not under /v1: the signature is the authentication.
  */
 export function registerInboundWebhooks(app: Router, deps: AppDeps, limits?: RateLimits): void {
   for (const source of SOURCES) {
