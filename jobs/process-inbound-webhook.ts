@@ -13,9 +13,9 @@ import type { WorkerDeps } from "./deps.js";
  * already processed.
  *
  * The rows that cannot touch a redemption (most of a provider's traffic) never get here: they are
- * stored processed (settle-without-effect.ts). The rows of a job are applied one after another, in the
- * order they arrived, each in its own transaction: two events about one redemption apply in that order, and a row that
- * fails rolls back only itself. A failed row is counted on its row (dead-lettered at MAX_ATTEMPTS)
+ * stored processed (settle-without-effect.ts). The rows of a job are applied one after another, in
+ * the order they arrived, each in its own transaction: two events about one redemption apply in that
+ * order, and a row that fails rolls back only itself. A failed row is counted on its row (dead-lettered at MAX_ATTEMPTS)
  * and the job fails once the others are done, so BullMQ retries it and the retry finds only the
  * failed rows left to do.
  */

@@ -27,7 +27,7 @@ export class InboxWriter {
     private readonly timeoutMs: number,
   ) {
     // Two INSERTs in flight: one committing while the next gathers (group commit). 100 rows keep one
-    // statement short (9 array parameters of 100 elements); a flooding merchant's backlog cannot fill every batch.
+    // statement short (9 arrays of 100); a flooding merchant's backlog cannot fill every batch.
     this.stores = new MicroBatch({ maxSize: 100, maxWaitMs: 0, maxInFlight: 2, ownerOf: (pending) => pending.webhook.merchantId, run: (pending) => this.storeBatch(pending) });
   }
 
@@ -121,7 +121,7 @@ export function inboundJobs(rows: (StoredWebhook & { merchant: string })[]): { p
   const redeliveries = new Map<string, string>();
   for (const row of rows) {
     if (row.finished) continue;
-    else if (row.duplicate) redeliveries.set(row.id, row.merchant);
+    if (row.duplicate) redeliveries.set(row.id, row.merchant);
     else if (fresh.has(row.merchant)) fresh.get(row.merchant)!.push(row.id);
     else fresh.set(row.merchant, [row.id]);
   }

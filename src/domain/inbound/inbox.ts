@@ -49,10 +49,10 @@ export async function storeInboundWebhook(db: Executor, webhook: ReceivedWebhook
 const keyOf = (webhook: ReceivedWebhook) => `${webhook.merchantId}\u0000${webhook.source}\u0000${webhook.webhookId}`;
 
 /**
- * Stores many verified webhooks with one INSERT; one result per webhook, in order. A webhook that cannot
- * touch a redemption is stored processed, its outcome recorded in the same row (settle-without-effect.ts):
- * it needs no job. A repeat within the
- * batch is answered as a duplicate of its first occurrence (one statement cannot insert a key twice);
+ * Stores many verified webhooks with one INSERT; one result per webhook, in order. A webhook that
+ * cannot touch a redemption is stored processed, its outcome recorded in the same row
+ * (settle-without-effect.ts): it needs no job. A repeat within the batch is answered as a duplicate
+ * of its first occurrence (one statement cannot insert a key twice);
  * a webhook-id stored before is looked up in one more statement, which runs only when a batch holds
  * such a redelivery. On the pool each statement commits on its own, so the lookup sees a concurrent
  * duplicate's row once the INSERT has waited for it.
