@@ -3,7 +3,6 @@ import type { JobPayload } from "../src/queue/catalog.js";
 import { recordFailedRun } from "../src/domain/requests/requests.js";
 import { countFailure } from "./dead-letter.js";
 import type { WorkerDeps } from "./deps.js";
-import { scheduleExpiries } from "./expire-redemption.js";
 
 /**
  * Runs the REST requests stored by the web process (create, fulfill, reverse, release) — the ones it
@@ -18,7 +17,6 @@ export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"exec
   const ids = "requestIds" in job.data ? job.data.requestIds : [job.data.requestId];
   const merchant = ("merchant" in job.data && job.data.merchant) || "";
   const results = await Promise.all(ids.map((id) => deps.requestRuns.add({ id, merchant })));
-  const created: string[] = [];
   let retry: unknown;
   let unknownOperation: string | null | undefined;
   for (const [index, result] of results.entries()) {
@@ -29,12 +27,7 @@ export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"exec
     }
     const { outcome } = result;
     if (outcome.outcome === "unknown_operation") unknownOperation = outcome.operation;
-    if (outcome.outcome === "completed" && outcome.status === 201) created.push(outcome.body);
   }
-  // A discount created by this run waits for its payment until `expires_at`: start its timer now that
-  // the create has committed — beside the job's completion, not before it, so the waiting client is not
-  // held up by it. Losing it (a crash right here) is harmless: the expiry sweeper is the safety net.
-  void scheduleExpiries(deps, created.map((body) => JSON.parse(body)));
   if (retry !== undefined) throw retry;
   // A newer web process stored an operation this worker does not know: let a newer worker take it.
   if (unknownOperation !== undefined) throw new UnrecoverableError(`unknown operation ${unknownOperation}`);

@@ -3,7 +3,6 @@ import type { JobName } from "../src/queue/catalog.js";
 import type { WorkerDeps } from "./deps.js";
 import { deliverWebhook } from "./deliver-webhook.js";
 import { executeRequest } from "./execute-request.js";
-import { expireRedemptionJob } from "./expire-redemption.js";
 import { processInboundWebhookJob } from "./process-inbound-webhook.js";
 
 /**
@@ -17,6 +16,5 @@ export type JobHandler = (deps: WorkerDeps, job: Job, token?: string, signal?: A
 export const JOB_HANDLERS: Record<JobName, JobHandler> = {
   "execute-request": executeRequest,
   "process-inbound-webhook": processInboundWebhookJob,
-  "expire-redemption": expireRedemptionJob,
   "deliver-webhook": deliverWebhook,
 };

@@ -2,6 +2,7 @@ import { deliveryJobId, firstPerEndpoint, relayEvents } from "../src/domain/webh
 import { isOutage } from "../src/ops/outages.js";
 import { enqueueMany } from "../src/queue/producer.js";
 import type { WorkerDeps } from "./deps.js";
+import { startPollingLoop } from "./polling-loop.js";
 
 const RELAY_BATCH = 1000;
 
@@ -27,31 +28,12 @@ export async function relayAndEnqueue(deps: WorkerDeps): Promise<number> {
 
 /**
  * Why a polling loop in the worker rather than a job kicked by whoever writes events: events are
- * written by many transactions (REST jobs, inbound webhooks, expiry sweeps), and a kick after commit
- * would have to be added, and kept, in each of them. One indexed query on the partial index
+ * written by many transactions (REST jobs, inbound webhooks, expiry), and a kick after commit would
+ * have to be added, and kept, in each of them. One indexed query on the partial index
  * `events_unpublished` every WEBHOOK_RELAY_INTERVAL_MS is cheap, catches every writer, and several
  * worker processes can poll at once (SKIP LOCKED). The sweeper runs the same relay as a backstop.
  */
 export function startRelayLoop(deps: WorkerDeps): { stop: () => Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const tick = async () => {
-    try {
-      // A full batch means more are waiting: keep going before sleeping.
-      while (!stopped && (await relayAndEnqueue(deps)) === RELAY_BATCH);
-    } catch (error) {
-      if (isOutage(error)) deps.monitor.down("postgres", error);
-      else deps.logger.warn({ err: error }, "relay round failed; will retry");
-    }
-    if (!stopped) timer = setTimeout(() => (running = tick()), deps.config.WEBHOOK_RELAY_INTERVAL_MS);
-  };
-  timer = setTimeout(() => (running = tick()), deps.config.WEBHOOK_RELAY_INTERVAL_MS);
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  // A full batch means more are waiting: keep going before sleeping.
+  return startPollingLoop(deps, "relay", deps.config.WEBHOOK_RELAY_INTERVAL_MS, async () => ({ more: (await relayAndEnqueue(deps)) === RELAY_BATCH }));
 }

@@ -1,7 +1,6 @@
 import { sql } from "kysely";
 import { whileLeading } from "../src/db/leader.js";
 import { findUnprocessedInbound } from "../src/domain/inbound/inbox.js";
-import { expireRedemption, findExpiredRedemptionIds } from "../src/domain/redemptions/expiry.js";
 import { deliveryJobId, findDueDeliveries, firstPerEndpoint } from "../src/domain/webhooks/relay.js";
 import { isOutage, outageOf } from "../src/ops/outages.js";
 import { redrive } from "../src/queue/producer.js";
@@ -46,17 +45,6 @@ export const SWEEPS: Record<string, Sweep> = {
     const rows = await findUnprocessedInbound(deps.db, deps.config.SWEEP_STALE_AFTER_MS, 500);
     for (const row of rows) await redrive(deps.queues, "process-inbound-webhook", { inboxId: row.id }, { jobId: row.id, merchant: row.merchant_id });
     return rows.length;
-  },
-
-  /**
-   * Pending discounts past `expires_at` whose delayed job was lost (Redis flush, crash before the
-   * enqueue). Released here directly: it needs only Postgres, so it works while Redis is away.
-   */
-  async expiredRedemptions(deps) {
-    const ids = await findExpiredRedemptionIds(deps.db, 500);
-    let released = 0;
-    for (const id of ids) if ((await expireRedemption(deps.db, id)) === "released") released++;
-    return released;
   },
 
   /** Events the relay loop has not turned into deliveries (worker down, relay crashed mid-way). */

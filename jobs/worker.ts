@@ -4,12 +4,13 @@ import { PARTITIONED, QUEUES, queueName, type QueueKey } from "../src/queue/cata
 import { bullConnection } from "../src/queue/redis.js";
 import type { WorkerDeps } from "./deps.js";
 import { JOB_HANDLERS, type JobHandler } from "./registry.js";
+import { startExpiryLoop } from "./expiry-loop.js";
 import { startRelayLoop } from "./relay-loop.js";
 import { startSweepers } from "./sweepers.js";
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Stops taking jobs, lets the running ones finish, then stops the sweepers and the relay loop. */
+  /** Stops taking jobs, lets the running ones finish, then stops the sweepers, the relay and the expiry. */
   close: () => Promise<void>;
 }
 
@@ -63,12 +64,13 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
   });
   const sweepers = options.sweepers === false ? null : startSweepers(deps);
   const relay = startRelayLoop(deps);
+  const expiry = startExpiryLoop(deps);
   return {
     workers,
     close: async () => {
       // Running jobs are told (their signal): a delivery job stops claiming and ends within one send.
       for (const worker of workers) worker.cancelAllJobs("shutting down");
-      const closing = Promise.all([...workers.map((worker) => worker.close()), sweepers?.stop(), relay.stop()]);
+      const closing = Promise.all([...workers.map((worker) => worker.close()), sweepers?.stop(), relay.stop(), expiry.stop()]);
       // BullMQ's close waits on Redis even with nothing running. With Redis away and no handler running
       // there is nothing left to finish: drained (a job fetched just before would rerun elsewhere).
       await Promise.race([closing, until(() => handlersRunning === 0 && deps.monitor.isDown("redis"))]);

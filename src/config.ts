@@ -99,6 +99,8 @@ const schema = z.object({
   DATABASE_POOLING: z.enum(POOLING_MODES).default("session"),
   /** How often the worker's sweepers re-drive work from Postgres. */
   SWEEP_INTERVAL_MS: int(50, 600_000).default(5_000),
+  /** How often the worker releases pending discounts past `expires_at` (how late a release may be). */
+  EXPIRY_INTERVAL_MS: int(10, 600_000).default(1_000),
   /** Age after which a pending request whose job is missing is re-enqueued by the sweeper. */
   SWEEP_STALE_AFTER_MS: int(10, 3_600_000).default(15_000),
   /** Jobs of the deliveries queue one worker process runs at once (mostly waiting on the network). */

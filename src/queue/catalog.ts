@@ -12,8 +12,6 @@ export const QUEUES = {
   requests: "{requests}",
   /** Stored inbound webhooks (payments, warehouse) to process. */
   inbound: "{inbound}",
-  /** Lifecycle timers: auto-release of pending discounts at `expires_at`. */
-  lifecycle: "{lifecycle}",
   /** Outbound webhook deliveries: a job delivers one endpoint's due deliveries; the schedule lives in Postgres. */
   deliveries: "{deliveries}",
 } as const;
@@ -24,8 +22,8 @@ export type QueueKey = keyof typeof QUEUES;
  * The queues that carry the hot paths, split into QUEUE_PARTITIONS queues each, so that on a Redis
  * Cluster their load spreads over the masters (one queue's keys live in one slot, on one master). A
  * job goes to the partition of its merchant, so one merchant's jobs stay in one FIFO: the order the
- * design relies on (a merchant's inbound webhooks applied in arrival order) is kept. Timers and
- * deliveries are light and stay whole.
+ * design relies on (a merchant's inbound webhooks applied in arrival order) is kept. Deliveries are
+ * light and stay whole.
  */
 export const PARTITIONED: readonly QueueKey[] = ["requests", "inbound"];
 
@@ -58,12 +56,6 @@ export const JOBS = {
     // The rows one web batch stored for one merchant, applied in order (or one, re-driven alone). A
     // job from before batching carries `inboxId`: still run, so an upgrade loses nothing queued.
     payload: z.union([z.object({ inboxIds: z.array(z.string()).min(1).max(1_000) }), z.object({ inboxId: z.string() })]),
-  },
-  "expire-redemption": {
-    queue: "lifecycle",
-    // The discounts one group commit created: their `expires_at` lie within moments of each other, so
-    // one timer serves them all. A job from before batching carries `redemptionId`: still run.
-    payload: z.union([z.object({ redemptionIds: z.array(z.string()).min(1).max(1_000) }), z.object({ redemptionId: z.string() })]),
   },
   "deliver-webhook": {
     queue: "deliveries",

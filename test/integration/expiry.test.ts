@@ -1,32 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { runSweepsOnce } from "../../jobs/sweepers.js";
+import { expireDueRedemptions } from "../../jobs/expiry-loop.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { expectLedgerInvariants } from "../helpers/invariants.js";
 import { paymentEvent, redeem, snapshot } from "../helpers/lifecycle.js";
-
-/**
- * The HTTP answer can come before the create job has finished (it polls Postgres, where the outcome
- * commits first): wait for the job itself, after which its timer, if any, has been scheduled.
- */
-async function createJobFinished(h: Harness, redemptionId: string) {
-  const { idempotency_id } = await h.deps.db.selectFrom("redemptions").select("idempotency_id").where("id", "=", redemptionId).executeTakeFirstOrThrow();
-  for (let i = 0; i < 200; i++) {
-    const job = await h.deps.queues.requests.getJob(idempotency_id!);
-    if (job && (await job.isCompleted())) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error("create job did not complete");
-}
-
-/** The redemption's expiry job, polled for (bounded): it is added beside the create job's completion. */
-async function expiryTimer(h: Harness, redemptionId: string) {
-  for (let i = 0; i < 200; i++) {
-    const job = await h.deps.queues.lifecycle.getJob(`expire_${redemptionId}`);
-    if (job) return job;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return undefined;
-}
 
 /** Polls Postgres (bounded) until the redemption has left `pending`. */
 async function waitWhilePending(h: Harness, id: string) {
@@ -38,43 +14,53 @@ async function waitWhilePending(h: Harness, id: string) {
   throw new Error(`${id} is still pending`);
 }
 
-describe("with a 1 s pending TTL", () => {
+/** Every key under the harness's queue prefix: what the service keeps in Redis. */
+async function queueKeys(h: Harness): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await h.deps.redis.scan(cursor, "MATCH", `${h.deps.config.QUEUE_PREFIX}:*`, "COUNT", 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== "0");
+  return keys;
+}
+
+describe("with a 1 s pending TTL and the worker's expiry loop running", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ REDEMPTION_PENDING_TTL_SECONDS: "1" });
+    h = await startHarness({ REDEMPTION_PENDING_TTL_SECONDS: "1", EXPIRY_INTERVAL_MS: "100" });
   });
   afterEach(async () => expectLedgerInvariants(h.deps.db));
   afterAll(async () => h?.close());
 
-  test("the delayed job releases a pending discount at expires_at", async () => {
+  test("a pending discount is released once expires_at has passed, not before, and Redis holds no timer for it", async () => {
     const r = await redeem(h, "discount_amount");
-    await createJobFinished(h, r.id);
-    const job = await expiryTimer(h, r.id);
-    expect(job?.data).toEqual({ redemptionIds: [r.id] });
+    // Nothing in Redis is about the redemption: Postgres is the only timer.
+    expect((await queueKeys(h)).filter((key) => key.includes(r.id))).toEqual([]);
     const after = await waitWhilePending(h, r.id);
     expect(after).toMatchObject({
       status: "released", version: 2, balance: 600, inventory: 5, ledger: ["redemption:-500", "release:500"], events: ["created@1", "released@2"],
     });
-    const credit = await h.deps.db.selectFrom("points_transactions").select("reason").where("redemption_id", "=", r.id).where("type", "=", "release").executeTakeFirstOrThrow();
+    const credit = await h.deps.db.selectFrom("points_transactions").select(["reason", "created_at"]).where("redemption_id", "=", r.id).where("type", "=", "release").executeTakeFirstOrThrow();
     expect(credit.reason).toBe("expired");
+    expect(credit.created_at.getTime()).toBeGreaterThanOrEqual(after.row.expires_at!.getTime());
   });
 
-  test("no timer for redemptions that do not wait for a payment", async () => {
-    const r = await redeem(h, "free_product");
-    await createJobFinished(h, r.id);
-    // The timer is added beside the create job's completion: once a later discount's timer is there,
-    // the item's would be too.
-    const later = await redeem(h, "discount_amount");
-    await createJobFinished(h, later.id);
-    expect(await expiryTimer(h, later.id)).toBeDefined();
-    expect(await h.deps.queues.lifecycle.getJob(`expire_${r.id}`)).toBeUndefined();
+  test("only pending discounts expire: an item, which waits for no payment, stays as it was", async () => {
+    const item = await redeem(h, "free_product");
+    const discount = await redeem(h, "discount_amount");
+    await waitWhilePending(h, discount.id);
+    // The loop has run past the item's creation + TTL by now.
+    expect(await snapshot(h, item.id)).toMatchObject({ status: item.status, version: 1, ledger: [`redemption:-${item.points}`] });
   });
 });
 
-describe("with the default TTL and a lost delayed job", () => {
+describe("a round of the expiry loop, with the default TTL", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ REDEMPTION_PENDING_TTL_SECONDS: "600" });
+    // The loop's own first round is 10 minutes away: these tests run the rounds themselves.
+    h = await startHarness({ REDEMPTION_PENDING_TTL_SECONDS: "600", EXPIRY_INTERVAL_MS: "600000" });
   });
   afterEach(async () => expectLedgerInvariants(h.deps.db));
   afterAll(async () => h?.close());
@@ -83,26 +69,32 @@ describe("with the default TTL and a lost delayed job", () => {
   const expireNow = (id: string) =>
     h.deps.db.updateTable("redemptions").set({ expires_at: new Date(Date.now() - 1000) }).where("id", "=", id).execute();
 
-  test("the sweeper releases what the queue lost; applied and not-yet-due ones stay", async () => {
-    const lost = await redeem(h, "discount_amount");
+  test("releases what is due from Postgres alone; applied and not-yet-due ones stay; a second round finds nothing", async () => {
+    const due = await redeem(h, "discount_amount");
     const applied = await redeem(h, "discount_amount");
     const notDue = await redeem(h, "discount_percent");
-    for (const r of [lost, applied, notDue]) await createJobFinished(h, r.id);
     await paymentEvent(h, "payment.completed", { id: "pay_applied", amount: 2999, currency: "EUR", discounts: [{ redemption: applied.id }] });
-    await h.flushQueues();
-    await expireNow(lost.id);
+    await expireNow(due.id);
     await expireNow(applied.id);
-    expect(await h.deps.queues.lifecycle.getJob(`expire_${lost.id}`)).toBeUndefined();
-    expect((await snapshot(h, lost.id)).status).toBe("pending");
+    // Redis forgets everything: the expiry never depended on it.
+    await h.flushQueues();
 
-    const counts = await runSweepsOnce(h.workerDeps);
-    expect(counts.expiredRedemptions).toBe(1);
-    expect(await snapshot(h, lost.id)).toMatchObject({ status: "released", version: 2, balance: 600, ledger: ["redemption:-500", "release:500"] });
+    expect(await expireDueRedemptions(h.workerDeps)).toEqual({ released: 1, more: false });
+    expect(await snapshot(h, due.id)).toMatchObject({ status: "released", version: 2, balance: 600, ledger: ["redemption:-500", "release:500"] });
     expect(await snapshot(h, applied.id)).toMatchObject({ status: "applied", version: 2, ledger: ["redemption:-500"] });
     expect(await snapshot(h, notDue.id)).toMatchObject({ status: "pending", version: 1 });
 
-    // A second round (or the delayed job arriving late) finds nothing left to do.
-    expect((await runSweepsOnce(h.workerDeps)).expiredRedemptions).toBe(0);
-    expect((await snapshot(h, lost.id)).events).toEqual(["created@1", "released@2"]);
+    expect(await expireDueRedemptions(h.workerDeps)).toEqual({ released: 0, more: false });
+    expect((await snapshot(h, due.id)).events).toEqual(["created@1", "released@2"]);
+  });
+
+  test("rounds run at once by several workers release each due discount exactly once", async () => {
+    const created = [];
+    for (let i = 0; i < 12; i++) created.push(await redeem(h, "discount_amount"));
+    for (const r of created) await expireNow(r.id);
+    const rounds = await Promise.all(Array.from({ length: 4 }, () => expireDueRedemptions(h.workerDeps)));
+    // One round leads (the lease); the others find it held and do nothing, or run after it and find nothing.
+    expect(rounds.reduce((sum, round) => sum + round.released, 0)).toBe(12);
+    for (const r of created) expect(await snapshot(h, r.id)).toMatchObject({ status: "released", version: 2, ledger: ["redemption:-500", "release:500"], events: ["created@1", "released@2"] });
   });
 });

@@ -19,7 +19,7 @@ import { expectLedgerInvariants } from "../helpers/invariants.js";
  * "Lock order"). `inTransaction` retries a
  * deadlock silently, so the results alone cannot show one: Postgres' own counter for this test's
  * database (`pg_stat_database.deadlocks`) is the measure. The race runs the functions the worker jobs
- * run (execute-request, process-inbound-webhook, expire-redemption), on a pool of its own.
+ * run (execute-request, process-inbound-webhook, the expiry loop's release), on a pool of its own.
  */
 
 const ROUNDS = 40;

@@ -10,6 +10,7 @@ import { listAccounts } from "../../src/domain/accounts/accounts.js";
 import { listPointsTransactions } from "../../src/domain/ledger/ledger.js";
 import { createMerchant } from "../../src/domain/merchants/merchants.js";
 import { createLogger } from "../../src/logger.js";
+import { findExpiredRedemptionIds } from "../../src/domain/redemptions/expiry.js";
 import { listRedemptions } from "../../src/domain/redemptions/queries.js";
 import { listRewards } from "../../src/domain/rewards/rewards.js";
 import { listAttempts } from "../../src/domain/webhooks/attempts.js";
@@ -173,7 +174,6 @@ describe("lists (REST), first page and a page after a cursor", () => {
 const SWEEP_INDEXES: Record<string, string[]> = {
   overdueRequests: ["idempotency_keys_pending"],
   unprocessedInboundWebhooks: ["inbound_webhooks_unprocessed"],
-  expiredRedemptions: ["redemptions_expiring"],
   // The relay: unpublished events, the endpoints of their merchants, then the published mark.
   unpublishedEvents: ["events_unpublished", "webhook_endpoints_list", "events_pkey"],
   dueDeliveries: ["webhook_deliveries_due"],
@@ -201,6 +201,12 @@ describe("deliveries of one endpoint (the batched delivery job)", () => {
     const options = { limit: 64, now, leaseMs: 30_000, secretKey: Buffer.alloc(32) };
     await expectIndexed((d) => claimDueDeliveries(d, "we_a_1", options), ["webhook_deliveries_due_by_endpoint"], "no-seq-scan");
     await expectIndexed((d) => settleEndpoint(d, "we_a_1", now), ["webhook_deliveries_due_by_endpoint"], "no-seq-scan");
+  });
+});
+
+describe("the expiry loop", () => {
+  test("its due discounts are read from redemptions_expiring", async () => {
+    await expectIndexed((d) => findExpiredRedemptionIds(d, 500), ["redemptions_expiring"]);
   });
 });
 

@@ -63,9 +63,9 @@ describe("partitions of a queue", () => {
     }
 
     const metrics = await h.api("GET", "/metrics", { key: null, headers: { authorization: "Bearer a-long-operator-token" } });
-    for (const name of ["{requests}", "{requests-1}", "{requests-2}", "{inbound}", "{inbound-1}", "{inbound-2}", "{lifecycle}", "{deliveries}"]) {
+    for (const name of ["{requests}", "{requests-1}", "{requests-2}", "{inbound}", "{inbound-1}", "{inbound-2}", "{deliveries}"]) {
       expect(metrics.text).toContain(`queue_jobs{queue="${name}",state="waiting"}`);
     }
-    expect(metrics.text).not.toContain('queue="{lifecycle-1}"');
+    expect(metrics.text).not.toContain('queue="{deliveries-1}"');
   });
 });

@@ -7,10 +7,9 @@ import { lockRedemption } from "./locks.js";
 export type ExpiryOutcome = "released" | "not_due" | "not_pending";
 
 /**
- * Releases a pending discount whose `expires_at` has passed. Called by the delayed job (promptness)
- * and by the sweeper (whatever the queue lost); both may run for the same redemption, and the second
- * finds it no longer pending. A job that fires early (clock skew) changes nothing: the sweeper
- * catches the redemption once it is due.
+ * Releases a pending discount whose `expires_at` has passed, for the worker's expiry loop. A redemption
+ * paid or released meanwhile is found no longer pending and left alone; one not yet due by this
+ * process's clock (skew between a reader and a releaser) is left for a later round.
  */
 export async function expireRedemption(db: Db, redemptionId: string): Promise<ExpiryOutcome> {
   return inTransaction(db, async (trx) => {

@@ -97,7 +97,7 @@ export async function startClusterBackend(): Promise<ChaosBackend> {
  * Each master kill takes the master of the next queue's hash tag (src/queue/catalog.ts), so the kills
  * land where the service's jobs live rather than on whichever master a die picks; starting at random.
  */
-const QUEUE_TAGS = ["{requests}", "{deliveries}", "{inbound}", "{lifecycle}"];
+const QUEUE_TAGS = ["{requests}", "{deliveries}", "{inbound}"];
 let nextTag = Math.floor(Math.random() * QUEUE_TAGS.length);
 function queueMaster(rc: PrivateCluster) {
   const tag = QUEUE_TAGS[nextTag++ % QUEUE_TAGS.length]!;
