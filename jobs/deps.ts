@@ -5,6 +5,7 @@ import { DependencyMonitor, describeTarget } from "../src/ops/dependency-monitor
 import type { Db } from "../src/db/database.js";
 import { createLogger } from "../src/logger.js";
 import { closeQueues, createQueues, type Queues } from "../src/queue/producer.js";
+import { announceOutcomes } from "../src/queue/outcome-notices.js";
 import { createRedis, describeRedis, type RedisClient } from "../src/queue/redis.js";
 import { createWebhookDispatcher } from "../src/webhooks/sender.js";
 import { parseAllowList, type AllowList } from "../src/webhooks/ssrf-guard.js";
@@ -58,6 +59,8 @@ export function buildWorkerDeps(config: Config): WorkerDeps {
       ownerOf: (request) => request.merchant,
       run: async (requests) => {
         const results = await executePendingRequests(db, requests.map((request) => request.id), runSettings);
+        // The waiting handlers read their answers now, while BullMQ finishes the jobs.
+        announceOutcomes(redis, config.QUEUE_PREFIX, [...results].filter(([, result]) => result.ok).map(([id]) => id));
         return requests.map((request) => results.get(request.id)!);
       },
     }),

@@ -18,7 +18,7 @@ export function startWorkers(deps: WorkerDeps, options: { sweepers?: boolean } =
   let handlersRunning = 0;
   // One node: each worker opens its own connections, as before. A cluster: one shared lazy client the
   // workers' commands go through (each blocking fetch gets a duplicate), disconnected after they close.
-  const { connection, dispose } = bullConnection(deps.config, "worker");
+  const { connection, dispose } = bullConnection(deps.config);
   // A partitioned queue's partitions share the process's concurrency for it: more partitions spread the
   // load over a cluster's masters, not over more database work at once.
   const queues = (Object.keys(QUEUES) as QueueKey[]).flatMap((key) => {

@@ -33,7 +33,7 @@ export function buildAppDeps(config: Config): AppDeps {
     queues,
     requests: new RequestBatches(db, queues),
     inbox: new InboxWriter(db, queues, logger, config.REQUEST_TIMEOUT_MS),
-    outcomes: new OutcomeWaiter(config, config.QUEUE_PREFIX, config.QUEUE_PARTITIONS, monitor),
+    outcomes: new OutcomeWaiter(config, config.QUEUE_PREFIX, monitor),
     logger,
     monitor,
     keys: new ApiKeyCache(db, config, config.QUEUE_PREFIX, monitor),

@@ -153,8 +153,8 @@ async function bounded(work: Promise<unknown>, ms: number, what: string): Promis
 }
 
 /**
- * Waits for the request's outcome until its deadline: woken by the job's completion notice (or, should
- * it be lost, by polling with backoff), it reads the outcome of record from Postgres.
+ * Waits for the request's outcome until its deadline: woken by the worker's notice that it committed
+ * (or, should that be lost, by polling with backoff), it reads the outcome of record from Postgres.
  * While the row is pending the job is re-added now and then, which recovers a job lost with Redis or
  * one whose web process died (a retry with the key waits here for it). The re-add names the job the
  * request went out with (its batch's), so while that job still waits in a backlog nothing is added:
@@ -169,8 +169,8 @@ async function awaitOutcome(c: Ctx, deps: AppDeps, id: string, deadline: number,
   // A request stored late (a slow INSERT) has a deadline past the answer's bound: stop waiting in time.
   const waitUntil = Math.min(deadline, timing.answerBy - timing.grace);
   while (timing.left(waitUntil) > 0) {
-    // The request's own batch job, or a re-drive of it alone (job id = request id).
-    await deps.outcomes.wait([jobId, id], Math.min(pollMs, timing.left(waitUntil)));
+    // Whichever job runs the request (its batch's, or a re-drive of it alone), the worker announces it.
+    await deps.outcomes.wait(id, Math.min(pollMs, timing.left(waitUntil)));
     const row = await withDeadline(deps.requests.read(id), timing.left(waitUntil), "postgres: read request").catch(() => "unreadable" as const);
     if (row === "unreadable") continue;
     if (!row) return unavailable(c);

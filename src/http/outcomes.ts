@@ -1,62 +1,64 @@
-import { QueueEvents } from "bullmq";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
-import { queueName } from "../queue/catalog.js";
-import { bullConnection, type RedisTarget } from "../queue/redis.js";
+import { outcomeChannel } from "../queue/outcome-notices.js";
+import { createRedis, type RedisClient, type RedisTarget } from "../queue/redis.js";
 
 /**
- * Wakes request handlers when the job they wait for finishes. A notice is only a wake-up: the answer
- * is read from Postgres (one read by primary key), so Redis never holds a response body — redemptions
- * carry shipping addresses — and a lost notice costs latency (handlers also poll), never a wrong answer.
+ * Wakes request handlers when a worker announces that their requests' outcomes have committed
+ * (announceOutcomes). A notice is only a wake-up: the answer is read from Postgres (one read by primary
+ * key), so Redis never holds a response body — redemptions carry shipping addresses — and a lost
+ * notice costs latency (handlers also poll), never a wrong answer.
+ *
+ * Pub/sub rather than the queue's event stream: a subscribed connection is pushed the notices it needs,
+ * one per group commit, where a stream reader is woken by every job's every event (added, active,
+ * completed) and must send a new blocking read after each.
  */
 export class OutcomeWaiter {
   private readonly waiters = new Map<string, Set<() => void>>();
-  /** One listener per partition of the requests queue: a request's job is in its merchant's. */
-  private readonly events: QueueEvents[];
-  private readonly dispose: () => void;
+  private readonly subscriber: RedisClient;
+  private readonly subscribed: Promise<void>;
 
-  constructor(redis: RedisTarget, prefix: string, partitions: number, monitor?: DependencyMonitor) {
-    const { connection, dispose } = bullConnection(redis, "subscriber");
-    this.dispose = dispose;
-    this.events = Array.from({ length: partitions }, (_, partition) => {
-      const events = new QueueEvents(queueName("requests", partition), { connection, prefix, skipVersionCheck: true });
-      events.on("error", (error) => monitor?.down("redis", error));
-      events.on("completed", ({ jobId }) => this.notify(jobId));
-      events.on("failed", ({ jobId }) => this.notify(jobId));
-      return events;
+  constructor(redis: RedisTarget, queuePrefix: string, monitor?: DependencyMonitor) {
+    // A connection of its own (a subscribed connection can run nothing else); ioredis resubscribes
+    // after every reconnect, and the notices missed meanwhile are made up for by polling.
+    this.subscriber = createRedis(redis, "subscriber", monitor);
+    this.subscriber.on("message", (_channel: string, ids: string) => {
+      for (const id of ids.split(",")) this.notify(id);
     });
+    this.subscribed = this.subscriber.subscribe(outcomeChannel(queuePrefix)).then(
+      () => {},
+      () => {
+        // Reported by the monitor; ioredis resubscribes on reconnect.
+      },
+    );
   }
 
-  /** Resolves when any of the jobs finishes or after `ms`, whichever is first. */
-  wait(jobIds: string[], ms: number): Promise<void> {
+  /** Resolves when the request's outcome is announced or after `ms`, whichever is first. */
+  wait(requestId: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        for (const jobId of jobIds) {
-          const set = this.waiters.get(jobId);
-          set?.delete(done);
-          if (set?.size === 0) this.waiters.delete(jobId);
-        }
+        const set = this.waiters.get(requestId);
+        set?.delete(done);
+        if (set?.size === 0) this.waiters.delete(requestId);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      for (const jobId of new Set(jobIds)) {
-        const set = this.waiters.get(jobId) ?? new Set();
-        this.waiters.set(jobId, set);
-        set.add(done);
-      }
+      const set = this.waiters.get(requestId) ?? new Set();
+      this.waiters.set(requestId, set);
+      set.add(done);
     });
   }
 
-  private notify(jobId: string): void {
-    for (const done of [...(this.waiters.get(jobId) ?? [])]) done();
+  private notify(requestId: string): void {
+    for (const done of [...(this.waiters.get(requestId) ?? [])]) done();
   }
 
-  async waitUntilReady(): Promise<void> {
-    await Promise.all(this.events.map((events) => events.waitUntilReady()));
+  /** Resolves once the first subscribe has been answered (a notice published before it is missed). */
+  waitUntilReady(): Promise<void> {
+    return this.subscribed;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.events.map((events) => events.close()));
-    this.dispose();
+    this.subscriber.disconnect();
   }
 }

@@ -11,7 +11,7 @@ export type RedisTarget = Pick<Config, "REDIS_URL" | "REDIS_CLUSTER_NODES">;
  * What a connection is for, which decides how it fails:
  * - producer: REST-path commands (enqueue, rate limits, publish, metrics); fail fast, never queue.
  * - worker: BullMQ workers and their blocking fetches; retry forever, as BullMQ requires.
- * - subscriber: pub/sub (key-cache invalidation) and QueueEvents; retry forever.
+ * - subscriber: pub/sub (key-cache invalidation, outcome notices); retry forever.
  */
 export type RedisRole = "producer" | "worker" | "subscriber";
 
@@ -66,13 +66,14 @@ function clusterOptions(role: RedisRole, lazyConnect: boolean): ClusterOptions {
 }
 
 /**
- * The `connection` for BullMQ Workers and QueueEvents. On one node, connection options exactly as
+ * The `connection` for BullMQ Workers. On one node, connection options exactly as
  * before (BullMQ opens, duplicates and closes its connections itself). On a cluster BullMQ needs a
- * Cluster instance: it duplicates it for blocking connections (QueueEvents, a worker's fetch) and
+ * Cluster instance: it duplicates it for blocking connections (a worker's fetch) and
  * leaves the instance itself to us, so it is lazy (never connects unless used) and the caller
  * disconnects it after closing what used it.
  */
-export function bullConnection(target: RedisTarget, role: Exclude<RedisRole, "producer">): { connection: ConnectionOptions; dispose: () => void } {
+export function bullConnection(target: RedisTarget): { connection: ConnectionOptions; dispose: () => void } {
+  const role = "worker";
   if (!target.REDIS_CLUSTER_NODES) {
     return { connection: { url: target.REDIS_URL, ...nodeOptions(role), retryStrategy: reconnectDelay }, dispose: () => {} };
   }
