@@ -203,7 +203,7 @@ function renderIdleRoundTrips(rows: IdleRoundTrip[]): string[] {
     row(["---", "---:", "---:"]),
     ...rows.map((r) => row([r.pauseMs === 0 ? "none (back to back)" : `${r.pauseMs} ms`, ms(r.postgresP50Ms), ms(r.redisP50Ms)])),
     "",
-    `A lone redemption makes ${postgres} Postgres and ${redis} Redis round trips one after another (web: rate limit, pending-row INSERT, job add, outcome read; worker: wake-up and fetch, BEGIN, request lock, reward read, create, COMMIT, finish; then the completion notice). Priced at the 1 ms and the 10 ms rows, the hops alone cost **${ms(hopFloorMs(rows, 1))}–${ms(hopFloorMs(rows, 10))} ms**, before the HTTP exchange, the SQL's execution and four processes' JavaScript. S1's 4 ms target leaves at most ${ms(Math.max(0, 4 - (hopFloorMs(rows, 1) ?? 0)))} ms for all of those.`,
+    `A lone redemption makes ${postgres} Postgres and ${redis} Redis round trips one after another (web: rate limit, pending-row INSERT, job add, outcome read; worker: wake-up, fetch, the second fetch BullMQ makes for its other slots before it starts the job, BEGIN, request lock, reward read, create, COMMIT; then the outcome notice, published as the job finishes). Priced at the 1 ms and the 10 ms rows, the hops alone cost **${ms(hopFloorMs(rows, 1))}–${ms(hopFloorMs(rows, 10))} ms**, before the HTTP exchange, the SQL's execution and four processes' JavaScript. S1's 4 ms target leaves at most ${ms(Math.max(0, 4 - (hopFloorMs(rows, 1) ?? 0)))} ms for all of those.`,
     "",
   ];
 }

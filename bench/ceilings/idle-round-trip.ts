@@ -52,7 +52,9 @@ async function timeRoundTrips(pauseMs: number, roundTrip: () => Promise<unknown>
  * The round trips a lone redemption makes one after another (src/http/idempotency.ts, jobs/, and
  * `npm run bench:round-trips`): Postgres — the web's pending-row INSERT, the worker's BEGIN, request
  * lock, reward read, create statement and COMMIT, the web's outcome read; Redis — the rate limiter, the
- * job add, the worker's wake-up and fetch, the job's finish, the completion notice reaching the web.
+ * job add, the worker's wake-up, its fetch and the second fetch BullMQ awaits before it starts the job
+ * (its other slots find nothing), the outcome notice published after the COMMIT. The job's finish
+ * runs beside the web's outcome read, off the path.
  */
 export const LONE_REDEMPTION_HOPS = { postgres: 7, redis: 6 };
 

@@ -2,19 +2,22 @@ import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import { inTransaction } from "../../db/transaction.js";
 import { releaseRedemption } from "./lifecycle.js";
-import { lockRedemption } from "./locks.js";
+import { lockRedemptionUnlessBusy } from "./locks.js";
 
-export type ExpiryOutcome = "released" | "not_due" | "not_pending";
+export type ExpiryOutcome = "released" | "not_due" | "not_pending" | "busy";
 
 /**
  * Releases a pending discount whose `expires_at` has passed, for the worker's expiry loop. A redemption
- * paid or released meanwhile is found no longer pending and left alone; one not yet due by this
- * process's clock (skew between a reader and a releaser) is left for a later round.
+ * another transaction holds right now (a payment settling it, or another worker's expiry) is skipped,
+ * not waited for: that transaction decides it, or the next round finds it still due. One paid or
+ * released meanwhile is found no longer pending and left alone; one not yet due by this process's
+ * clock (skew between a reader and a releaser) is left for a later round.
  */
 export async function expireRedemption(db: Db, redemptionId: string): Promise<ExpiryOutcome> {
   return inTransaction(db, async (trx) => {
-    const row = await lockRedemption(trx, redemptionId);
-    if (!row || row.status !== "pending" || row.expires_at === null) return "not_pending";
+    const row = await lockRedemptionUnlessBusy(trx, redemptionId);
+    if (!row) return "busy";
+    if (row.status !== "pending" || row.expires_at === null) return "not_pending";
     if (row.expires_at.getTime() > Date.now()) return "not_due";
     const result = await releaseRedemption(trx, row, "expired");
     return result.ok ? "released" : "not_pending";
