@@ -190,7 +190,7 @@ try {
   console.log("| clients | web PG round trips | web PG statements | web Redis commands | web Redis writes | worker PG round trips | worker PG statements | worker Redis commands | worker Redis writes | web CPU ms | worker CPU ms |");
   console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const clients of CLIENT_COUNTS) {
-    // Let background work of the previous row (relay, expiry timers, notices) settle, then count.
+    // Let background work of the previous row (relay, notices, job finishes) settle, then count.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     webProxies.reset();
     workerProxies.reset();
@@ -214,7 +214,7 @@ try {
     }
   }
   console.log("CPU: utime+stime of the web and worker processes over the same window (their own pids, so other load on the machine does not count, though it slows them).");
-  console.log("Worker figures include its background loops (relay every WEBHOOK_RELAY_INTERVAL_MS, sweeps, lock renewals) during the window; no webhook endpoint is registered, so no deliveries.");
+  console.log("Worker figures include its background loops (relay every WEBHOOK_RELAY_INTERVAL_MS, the expiry probe every EXPIRY_INTERVAL_MS, sweeps, lock renewals) during the window; no webhook endpoint is registered, so no deliveries.");
 } finally {
   await Promise.all([stopProcess(web), stopProcess(worker)]);
   for (const server of servers) server.close();

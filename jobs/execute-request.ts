@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type { JobPayload } from "../src/queue/catalog.js";
 import { recordFailedRun } from "../src/domain/requests/requests.js";
+import { announceOutcomes } from "../src/queue/outcome-notices.js";
 import { countFailure } from "./dead-letter.js";
 import type { WorkerDeps } from "./deps.js";
 
@@ -22,7 +23,10 @@ export async function executeRequest(deps: WorkerDeps, job: Job<JobPayload<"exec
   for (const [index, result] of results.entries()) {
     if (!result.ok) {
       const id = ids[index]!;
-      if ((await countFailure(deps, result.error, (error, max) => recordFailedRun(deps.db, id, error, max))) === "retry") retry ??= result.error;
+      const next = await countFailure(deps, result.error, (error, max) => recordFailedRun(deps.db, id, error, max));
+      if (next === "retry") retry ??= result.error;
+      // Dead-lettered: its row now holds the answer (500), so its waiting handler should read it now.
+      else announceOutcomes(deps.redis, deps.config.QUEUE_PREFIX, [id]);
       continue;
     }
     const { outcome } = result;

@@ -1,40 +1,70 @@
-import { expireRedemption, findExpiredRedemptionIds } from "../src/domain/redemptions/expiry.js";
+import { anyExpired, ExpiryFailure, releaseNextExpired } from "../src/domain/redemptions/expiry.js";
+import { isOutage } from "../src/ops/outages.js";
 import type { WorkerDeps } from "./deps.js";
 import { startPollingLoop } from "./polling-loop.js";
 
+/** Releases per round before the loop yields (to a stop, and to the other lanes' share). */
 const EXPIRY_BATCH = 500;
-/**
- * Releases run this many at a time, each in its own transaction on its own connection: at a create rate
- * where most discounts go unpaid, one release after another would fall behind.
- */
-const EXPIRY_LANES = 4;
+/** A redemption whose release threw is left alone this long, then tried again. */
+const RETRY_FAILED_AFTER_MS = 60_000;
+const SET_ASIDE_MAX = 1_000;
 
 /**
- * Releases the pending discounts whose `expires_at` has passed, found in Postgres (partial index
- * `redemptions_expiring`), each in its own transaction: one paid meanwhile is left alone, one that fails
- * fails alone (the round reports the first error once every lane has stopped; the next round retries).
- * Any number of worker processes may run rounds at once: a release skips a redemption another holds
- * (SKIP LOCKED) and finds one already released no longer pending, so each is released once, and no
- * lease holds a connection while nothing is due. Postgres is the only timer: nothing is scheduled in
- * Redis per redemption, so a flushed or failed-over Redis cannot lose an expiry.
+ * Redemptions this process could not release lately (a bug or a refused credit, not an outage), kept
+ * out of its rounds until their retry time: the oldest due rows come first in every round, and a few
+ * that always fail must not stop the ones behind them.
  */
-export async function expireDueRedemptions(deps: WorkerDeps): Promise<{ released: number; more: boolean }> {
-  const ids = await findExpiredRedemptionIds(deps.db, EXPIRY_BATCH);
-  let next = 0;
+export class SetAside {
+  private readonly until = new Map<string, number>();
+
+  add(id: string): void {
+    if (this.until.size >= SET_ASIDE_MAX) this.until.delete(this.until.keys().next().value!);
+    this.until.set(id, Date.now() + RETRY_FAILED_AFTER_MS);
+  }
+
+  current(): string[] {
+    const now = Date.now();
+    for (const [id, until] of this.until) if (until <= now) this.until.delete(id);
+    return [...this.until.keys()];
+  }
+}
+
+/**
+ * One round: releases the pending discounts past `expires_at`, a few at a time, each in its own
+ * transaction (releaseNextExpired), until none is due or the round has released EXPIRY_BATCH. Lanes are
+ * capped like the group commits (half the pool, at most 4), so expiry cannot take the connections
+ * requests need. Any number of worker processes may run rounds at once: each release picks a different
+ * row, and none holds a connection while nothing is due. A release that throws is logged and its
+ * redemption set aside; an outage ends the round (the next one retries). Postgres is the only timer:
+ * nothing is scheduled in Redis per redemption, so a flushed or failed-over Redis cannot lose an expiry.
+ */
+export async function expireDueRedemptions(deps: WorkerDeps, setAside = new SetAside()): Promise<{ released: number; more: boolean }> {
+  if (!(await anyExpired(deps.db))) return { released: 0, more: false };
+  const lanes = Math.max(1, Math.min(4, Math.floor(deps.config.DATABASE_POOL_SIZE / 2)));
   let released = 0;
-  const lanes = await Promise.allSettled(
-    Array.from({ length: Math.min(EXPIRY_LANES, ids.length) }, async () => {
-      while (next < ids.length) if ((await expireRedemption(deps.db, ids[next++]!)) === "released") released++;
-    }),
-  );
-  const failed = lanes.find((lane) => lane.status === "rejected");
+  let attempts = 0;
+  const lane = async () => {
+    while (attempts < EXPIRY_BATCH) {
+      attempts++;
+      try {
+        if ((await releaseNextExpired(deps.db, setAside.current())) === null) return;
+        released++;
+      } catch (error) {
+        if (!(error instanceof ExpiryFailure)) throw error;
+        if (isOutage(error.cause)) throw error.cause;
+        deps.logger.warn({ err: error.cause, redemption: error.redemptionId }, "could not release an expired redemption; set aside, will retry");
+        setAside.add(error.redemptionId);
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: lanes }, lane));
+  const failed = results.find((result) => result.status === "rejected");
   if (failed) throw failed.reason;
-  // A full batch means more are due, unless none of it could be released (all held elsewhere): then the
-  // next round waits for the interval instead of spinning on the same rows.
-  return { released, more: ids.length === EXPIRY_BATCH && released > 0 };
+  return { released, more: attempts >= EXPIRY_BATCH && released > 0 };
 }
 
 /** A pending discount is released within about EXPIRY_INTERVAL_MS of its `expires_at`. */
 export function startExpiryLoop(deps: WorkerDeps): { stop: () => Promise<void> } {
-  return startPollingLoop(deps, "expiry", deps.config.EXPIRY_INTERVAL_MS, () => expireDueRedemptions(deps));
+  const setAside = new SetAside();
+  return startPollingLoop(deps, "expiry", deps.config.EXPIRY_INTERVAL_MS, () => expireDueRedemptions(deps, setAside));
 }

@@ -50,7 +50,7 @@ const schema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default(DEFAULT_REDIS_URL),
   /**
    * Seed nodes of a Redis Cluster (`host:port,host:port,…`): when set, every Redis use (queues, workers,
-   * completion notices, rate limits, key-cache pub/sub, metrics) runs on the cluster instead of REDIS_URL.
+   * outcome notices, rate limits, key-cache pub/sub, metrics) runs on the cluster instead of REDIS_URL.
    * A few seeds suffice; the rest of the cluster is discovered from them. See docs/redis-cluster.md.
    */
   REDIS_CLUSTER_NODES: clusterNodes.optional(),

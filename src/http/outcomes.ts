@@ -53,7 +53,10 @@ export class OutcomeWaiter {
     for (const done of [...(this.waiters.get(requestId) ?? [])]) done();
   }
 
-  /** Resolves once the first subscribe has been answered (a notice published before it is missed). */
+  /**
+   * Resolves once the first subscribe has been answered or has failed (then ioredis subscribes when it
+   * reconnects): a notice published before the subscription is in place is missed.
+   */
   waitUntilReady(): Promise<void> {
     return this.subscribed;
   }

@@ -10,7 +10,7 @@ import { listAccounts } from "../../src/domain/accounts/accounts.js";
 import { listPointsTransactions } from "../../src/domain/ledger/ledger.js";
 import { createMerchant } from "../../src/domain/merchants/merchants.js";
 import { createLogger } from "../../src/logger.js";
-import { findExpiredRedemptionIds } from "../../src/domain/redemptions/expiry.js";
+import { anyExpired, releaseNextExpired } from "../../src/domain/redemptions/expiry.js";
 import { listRedemptions } from "../../src/domain/redemptions/queries.js";
 import { listRewards } from "../../src/domain/rewards/rewards.js";
 import { listAttempts } from "../../src/domain/webhooks/attempts.js";
@@ -205,8 +205,9 @@ describe("deliveries of one endpoint (the batched delivery job)", () => {
 });
 
 describe("the expiry loop", () => {
-  test("its due discounts are read from redemptions_expiring", async () => {
-    await expectIndexed((d) => findExpiredRedemptionIds(d, 500), ["redemptions_expiring"]);
+  test("its probe and its pick of the next due discount read redemptions_expiring", async () => {
+    await expectIndexed((d) => anyExpired(d), ["redemptions_expiring"]);
+    await expectIndexed((d) => releaseNextExpired(d), ["redemptions_expiring"]);
   });
 });
 

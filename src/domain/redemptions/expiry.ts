@@ -2,38 +2,53 @@ import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import { inTransaction } from "../../db/transaction.js";
 import { releaseRedemption } from "./lifecycle.js";
-import { lockRedemptionUnlessBusy } from "./locks.js";
 
-export type ExpiryOutcome = "released" | "not_due" | "not_pending" | "busy";
+/** A release of an expired discount that threw: which redemption, so its caller can set it aside. */
+export class ExpiryFailure extends Error {
+  constructor(
+    readonly redemptionId: string,
+    override readonly cause: unknown,
+  ) {
+    super(`releasing expired redemption ${redemptionId} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
 
 /**
- * Releases a pending discount whose `expires_at` has passed, for the worker's expiry loop. A redemption
- * another transaction holds right now (a payment settling it, or another worker's expiry) is skipped,
- * not waited for: that transaction decides it, or the next round finds it still due. One paid or
- * released meanwhile is found no longer pending and left alone; one not yet due by this process's
- * clock (skew between a reader and a releaser) is left for a later round.
+ * Releases the oldest pending discount past `expires_at` that no other transaction holds, in a
+ * transaction of its own: one statement picks and locks it (FOR UPDATE SKIP LOCKED, index
+ * `redemptions_expiring`), so concurrent callers — the lanes of every worker process — each take a
+ * different one, and a redemption a payment is settling right now is left to that payment. Lock order
+ * as every release: the redemption, then its credit targets. `skip`: redemptions the caller set aside
+ * after a failure. Returns the id released, or null when nothing (else) is due.
  */
-export async function expireRedemption(db: Db, redemptionId: string): Promise<ExpiryOutcome> {
+export async function releaseNextExpired(db: Db, skip: readonly string[] = []): Promise<string | null> {
   return inTransaction(db, async (trx) => {
-    const row = await lockRedemptionUnlessBusy(trx, redemptionId);
-    if (!row) return "busy";
-    if (row.status !== "pending" || row.expires_at === null) return "not_pending";
-    if (row.expires_at.getTime() > Date.now()) return "not_due";
-    const result = await releaseRedemption(trx, row, "expired");
-    return result.ok ? "released" : "not_pending";
+    let query = trx
+      .selectFrom("redemptions")
+      .selectAll()
+      // A literal, so a prepared statement's generic plan can still use the partial index (status = 'pending').
+      .where("status", "=", sql.lit("pending"))
+      .where("expires_at", "<=", new Date());
+    if (skip.length > 0) query = query.where("id", "<>", sql<string>`ALL(${[...skip]}::text[])`);
+    const row = await query.orderBy("expires_at").limit(1).forUpdate().skipLocked().executeTakeFirst();
+    if (!row) return null;
+    try {
+      await releaseRedemption(trx, row, "expired");
+    } catch (error) {
+      throw new ExpiryFailure(row.id, error);
+    }
+    return row.id;
   });
 }
 
-/** Pending discounts past their time (index `redemptions_expiring`), oldest first. */
-export async function findExpiredRedemptionIds(db: Db, limit: number): Promise<string[]> {
-  const rows = await db
+/** Whether any pending discount is past its time: one indexed read, so an idle round costs one round trip. */
+export async function anyExpired(db: Db): Promise<boolean> {
+  const row = await db
     .selectFrom("redemptions")
     .select("id")
-    // A literal, so a prepared statement's generic plan can still use the partial index (status = 'pending').
     .where("status", "=", sql.lit("pending"))
     .where("expires_at", "<=", new Date())
-    .orderBy("expires_at")
-    .limit(limit)
-    .execute();
-  return rows.map((row) => row.id);
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -32,11 +32,6 @@ export async function lockRedemption(trx: Trx, id: string, scope?: Scope): Promi
   return query.forUpdate().executeTakeFirst();
 }
 
-/** Locks the redemption unless another transaction holds it (SKIP LOCKED): undefined then, or if missing. */
-export async function lockRedemptionUnlessBusy(trx: Trx, id: string): Promise<RedemptionRow | undefined> {
-  return trx.selectFrom("redemptions").selectAll().where("id", "=", id).forUpdate().skipLocked().executeTakeFirst();
-}
-
 /** Locks several redemptions of the scope in one statement, in id order (LockRows sits above the sort). */
 export async function lockRedemptions(trx: Trx, scope: Scope, ids: string[]): Promise<Map<string, RedemptionRow>> {
   if (ids.length === 0) return new Map();
