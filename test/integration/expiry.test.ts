@@ -99,6 +99,27 @@ describe("a round of the expiry loop, with the default TTL", () => {
     for (const r of created) expect(await snapshot(h, r.id)).toMatchObject({ status: "released", version: 2, ledger: ["redemption:-500", "release:500"], events: ["created@1", "released@2"] });
   });
 
+  test("a release Postgres asks to run again (a serialization failure) is retried at once, not set aside", async () => {
+    const r = await redeem(h, "discount_amount");
+    await expireNow(r.id);
+    // The first attempt at its status change fails with SQLSTATE 40001; a sequence counts attempts
+    // across the rollback. Dropped at the end.
+    await sql`CREATE SEQUENCE expiry_test_attempts`.execute(h.deps.db);
+    await sql`CREATE FUNCTION fail_first_release() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF nextval('expiry_test_attempts') = 1 THEN RAISE EXCEPTION 'try again' USING ERRCODE = '40001'; END IF; RETURN NEW; END $$`.execute(h.deps.db);
+    await sql.raw(`CREATE TRIGGER fail_first_release BEFORE UPDATE ON redemptions FOR EACH ROW WHEN (OLD.id = '${r.id}') EXECUTE FUNCTION fail_first_release()`).execute(h.deps.db);
+    onTestFinished(async () => {
+      await sql`DROP TRIGGER fail_first_release ON redemptions`.execute(h.deps.db);
+      await sql`DROP FUNCTION fail_first_release()`.execute(h.deps.db);
+      await sql`DROP SEQUENCE expiry_test_attempts`.execute(h.deps.db);
+    });
+
+    const setAside = new SetAside();
+    expect(await expireDueRedemptions(h.workerDeps, setAside)).toEqual({ released: 1, more: false });
+    expect(setAside.current()).toEqual([]);
+    expect(await snapshot(h, r.id)).toMatchObject({ status: "released", version: 2, ledger: ["redemption:-500", "release:500"], events: ["created@1", "released@2"] });
+  });
+
   // Last in this block: it leaves a due discount behind.
   test("a release that fails is set aside for a while, and the discounts behind it are still released", async () => {
     const stuck = await redeem(h, "discount_amount");
