@@ -277,7 +277,7 @@ function renderS7(capped: S7Result | undefined, uncapped: S7UncappedResult | und
   if (capped) {
     const { atLimit, overLimit } = capped;
     out.push(
-      `**Against the rate limit (the verdict).** A service of its own with the per-key limits it ships with (\`RATE_LIMIT_PER_SECOND=${capped.limitPerSecond}\`, \`RATE_LIMIT_BURST=${capped.burst}\`). Merchant B sends an open-loop trickle alone, then while merchant A sends exactly its limit (${answers(atLimit.flood)}), then while A floods at ${overLimit.flood.factor}× its limit (${answers(overLimit.flood)}; the limiter's one-second windows let A's allowance through as a burst at the start of each second). B's p99 = **${atLimit.p99Ratio.toFixed(2)}×** its quiet p99 with A at its limit, **${overLimit.p99Ratio.toFixed(2)}×** with A flooding (target ≤ 2× under the flood: ${verdict(s7Met(capped))}).`,
+      `**Against the rate limit (the verdict).** A service of its own with the per-key limits it ships with (\`RATE_LIMIT_PER_SECOND=${capped.limitPerSecond}\`, \`RATE_LIMIT_BURST=${capped.burst}\`). Merchant B sends an open-loop trickle alone, then while merchant A sends exactly its limit (${answers(atLimit.flood)}), then while A floods at ${overLimit.flood.factor}× its limit (${answers(overLimit.flood)}; A's token bucket admits its burst once, then one request every 1/limit s). B's p99 = **${atLimit.p99Ratio.toFixed(2)}×** its quiet p99 with A at its limit, **${overLimit.p99Ratio.toFixed(2)}×** with A flooding (target ≤ 2× under the flood: ${verdict(s7Met(capped))}).`,
       "",
       ...header,
       cells("B alone", capped.quiet),

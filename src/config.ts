@@ -111,7 +111,7 @@ const schema = z.object({
   WEBHOOK_RELAY_INTERVAL_MS: int(10, 3_600_000).default(200),
   /** Requests per second per API key, shared by every web process (0 turns the limit off). docs/api.md §1.7. */
   RATE_LIMIT_PER_SECOND: int(0, 1_000_000).default(100),
-  /** Short bursts above RATE_LIMIT_PER_SECOND: up to this many in a second, from a reserve refilled over 10 s. */
+  /** Most requests a key may make at once (its bucket; refilled at RATE_LIMIT_PER_SECOND). Below the rate it counts as the rate. */
   RATE_LIMIT_BURST: int(0, 1_000_000).default(200),
   /** Requests with a missing or invalid key per client address per second before they get 429 (0: off). */
   RATE_LIMIT_AUTH_FAILURES_PER_SECOND: int(0, 1_000_000).default(20),

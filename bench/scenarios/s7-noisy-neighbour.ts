@@ -43,7 +43,7 @@ const trickleRate = (s2Rate: number, limit = Infinity) => Math.round(Math.min(li
 /**
  * Merchant B, created on `svc`, with a steady open-loop trickle: `quiet` measures it alone (after a
  * warm-up of B's key, plans and caches); `during(flood)` measures it while merchant A's `flood` runs.
- * The flood starts first (its backlog and A's burst reserve settle) and outlasts the trickle.
+ * The flood starts first (its backlog settles and A's burst is spent) and outlasts the trickle.
  */
 async function quietNeighbour(svc: Service, rate: number) {
   const merchant = await createMerchant(svc.db, "quiet neighbour");
@@ -78,7 +78,7 @@ async function quietNeighbour(svc: Service, rate: number) {
  * A service of its own runs with the per-key limits it ships with (RATE_LIMIT_PER_SECOND /
  * RATE_LIMIT_BURST defaults). A sends exactly its limit, then floods open loop at FLOOD_FACTOR× its
  * limit: the excess is refused with 429 (a Redis round trip each), and what the limiter lets through —
- * the limit plus the burst reserve, admitted at the start of each one-second window — runs beside B.
+ * the burst once, then one request every 1/limit s (a token bucket) — runs beside B.
  * B must be served throughout, its p99 within 2× its quiet p99.
  */
 export async function s7NoisyNeighbour(s2Rate: number): Promise<S7Result> {

@@ -1,89 +1,67 @@
 import type { Context } from "hono";
 import type { Counter } from "prom-client";
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Config } from "../config.js";
 import { ApiError } from "../errors.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import type { RedisClient } from "../queue/redis.js";
+import { admitInRedis, bucketShape, MemoryBuckets, type Admission, type BucketShape } from "./token-bucket.js";
 
 export type LimiterName = "api_key" | "auth_failures" | "inbound_webhooks";
-
-/** The burst reserve of a key (RATE_LIMIT_BURST − RATE_LIMIT_PER_SECOND requests) refills over this window. */
-export const BURST_WINDOW_SECONDS = 10;
-
-interface Consumer {
-  consume(key: string): Promise<RateLimiterRes>;
-}
 
 export interface LimitDecision {
   allowed: boolean;
   limit: number;
   remaining: number;
-  /** Seconds until the current window resets (≥ 1). */
+  /** Whole seconds (≥ 1) until the key's bucket is full again. */
   resetSeconds: number;
+  /** Whole seconds (≥ 1) until a refused key may try again; 0 when allowed. */
+  retryAfterSeconds: number;
 }
 
 /**
- * One named limit, counted in Redis so every web process shares one budget (keys under
- * `<QUEUE_PREFIX>:rl:`). When Redis is unreachable the limit falls back to a per-process in-memory
- * limiter of the same size (rate-limiter-flexible's `insuranceLimiter`): the API keeps serving, each
- * process enforcing the limit on its own. While the dependency monitor says Redis is down the memory
- * limiter is used directly, so a paused Redis costs no request the producer's 1.5 s command timeout.
+ * One named limit: a token bucket per key (token-bucket.ts), `limit` a second with bursts of up to
+ * `burst`, kept in Redis so every web process shares one budget (keys under `<QUEUE_PREFIX>:rl:`).
+ * When Redis is unreachable each process keeps the same buckets in memory: the API keeps serving, each
+ * process enforcing the limit on its own. While the connection is not ready, or the dependency monitor
+ * says Redis is down, memory is used directly, so a paused Redis costs a request at most one 1.5 s
+ * command timeout (the producer connection's), and only until the monitor notices.
  */
 export class Limiter {
-  private readonly shared: Consumer;
-  private readonly local: Consumer;
+  private readonly shape: BucketShape;
+  private readonly memory = new MemoryBuckets();
+  private readonly keyPrefix: string;
 
   constructor(
     readonly name: LimiterName,
     readonly limit: number,
     burst: number,
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly monitor: DependencyMonitor,
   ) {
-    const make = (keyPrefix: string, points: number, duration: number) => {
-      const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-      const store = new RateLimiterRedis({
-        storeClient: redis,
-        keyPrefix,
-        points,
-        duration,
-        // Fail over at once (to the memory limiter) while the connection is not ready: no offline queue.
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: memory,
-      });
-      return { store, memory };
-    };
-    const base = `${prefix}:rl:${name}`;
-    const steady = make(base, limit, 1);
-    if (burst > limit) {
-      const reserve = make(`${base}:burst`, burst - limit, BURST_WINDOW_SECONDS);
-      this.shared = new BurstyRateLimiter(steady.store, reserve.store);
-      this.local = new BurstyRateLimiter(steady.memory, reserve.memory);
-    } else {
-      this.shared = steady.store;
-      this.local = steady.memory;
-    }
+    this.shape = bucketShape(limit, burst);
+    this.keyPrefix = `${prefix}:rl:${name}:`;
   }
 
   async consume(key: string): Promise<LimitDecision> {
-    const limiter = this.monitor.isDown("redis") ? this.local : this.shared;
-    try {
-      return this.decision(true, await limiter.consume(key));
-    } catch (error) {
-      if (error instanceof RateLimiterRes) return this.decision(false, error);
-      // Neither store answered (should not happen: the memory limiter always does). Never refuse for it.
-      return { allowed: true, limit: this.limit, remaining: this.limit, resetSeconds: 1 };
+    if (this.redis.status === "ready" && !this.monitor.isDown("redis")) {
+      try {
+        return this.decision(await admitInRedis(this.redis, this.keyPrefix + key, this.shape));
+      } catch {
+        // Redis failed this call: count it in memory rather than refuse or fail the request.
+      }
     }
+    return this.decision(this.memory.admit(key, this.shape));
   }
 
-  private decision(allowed: boolean, res: RateLimiterRes): LimitDecision {
+  private decision(admission: Admission): LimitDecision {
+    const seconds = (us: number) => Math.max(1, Math.ceil(us / 1_000_000));
     return {
-      allowed,
+      allowed: admission.allowed,
       limit: this.limit,
-      remaining: Math.max(0, res.remainingPoints),
-      resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+      remaining: admission.remaining,
+      resetSeconds: seconds(admission.untilFullUs),
+      retryAfterSeconds: admission.allowed ? 0 : seconds(admission.retryAfterUs),
     };
   }
 }
@@ -118,7 +96,7 @@ export class RateLimits {
     setRateLimitHeaders(c, decision);
     if (!decision.allowed) {
       this.limited?.inc({ limiter: limiter.name });
-      throw new ApiError("rate_limited", "Too many requests; retry after the number of seconds in Retry-After.", undefined, decision.resetSeconds);
+      throw new ApiError("rate_limited", "Too many requests; retry after the number of seconds in Retry-After.", undefined, decision.retryAfterSeconds);
     }
   }
 }

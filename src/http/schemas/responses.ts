@@ -13,8 +13,8 @@ const HEADERS = {
   "Idempotent-Replayed": header("`true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again).", { type: "string", enum: ["true"], example: "true" }),
   "Retry-After": header("Seconds to wait before retrying (with the same `Idempotency-Key`).", { type: "integer", minimum: 1, example: 1 }),
   "RateLimit-Limit": header("Requests a second this limit allows (present while rate limits are on, §1.7).", { type: "integer", example: 100 }),
-  "RateLimit-Remaining": header("Requests left in the current second (the burst reserve is not counted).", { type: "integer", example: 99 }),
-  "RateLimit-Reset": header("Seconds until the budget refills.", { type: "integer", example: 1 }),
+  "RateLimit-Remaining": header("Requests the key could make right now: what is left in its token bucket (§1.7).", { type: "integer", example: 99 }),
+  "RateLimit-Reset": header("Whole seconds until the key's bucket is full again.", { type: "integer", minimum: 1, example: 1 }),
 } as const;
 type HeaderName = keyof typeof HEADERS;
 

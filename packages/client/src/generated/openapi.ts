@@ -2683,9 +2683,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -2700,9 +2700,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -2748,9 +2748,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -2796,9 +2796,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -2846,9 +2846,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -2896,9 +2896,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -2946,9 +2946,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3019,9 +3019,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3036,9 +3036,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3084,9 +3084,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3132,9 +3132,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3182,9 +3182,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3232,9 +3232,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3282,9 +3282,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3350,9 +3350,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3367,9 +3367,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3415,9 +3415,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3465,9 +3465,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3515,9 +3515,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3565,9 +3565,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3633,9 +3633,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3652,9 +3652,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3700,9 +3700,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3748,9 +3748,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3796,9 +3796,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3846,9 +3846,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3896,9 +3896,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -3946,9 +3946,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4008,9 +4008,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4025,9 +4025,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4073,9 +4073,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4121,9 +4121,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4171,9 +4171,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4221,9 +4221,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4271,9 +4271,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4342,9 +4342,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4361,9 +4361,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4409,9 +4409,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4459,9 +4459,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4507,9 +4507,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4555,9 +4555,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4605,9 +4605,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4655,9 +4655,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4705,9 +4705,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4775,9 +4775,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4792,9 +4792,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4840,9 +4840,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4890,9 +4890,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4940,9 +4940,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -4990,9 +4990,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5058,9 +5058,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5077,9 +5077,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5125,9 +5125,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5175,9 +5175,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5223,9 +5223,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5271,9 +5271,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5321,9 +5321,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5371,9 +5371,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5421,9 +5421,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5471,9 +5471,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5539,9 +5539,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5556,9 +5556,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5604,9 +5604,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5654,9 +5654,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5704,9 +5704,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5754,9 +5754,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5822,9 +5822,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5841,9 +5841,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5889,9 +5889,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5937,9 +5937,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -5985,9 +5985,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6035,9 +6035,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6085,9 +6085,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6135,9 +6135,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6197,9 +6197,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6214,9 +6214,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6262,9 +6262,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6310,9 +6310,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6360,9 +6360,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6410,9 +6410,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6460,9 +6460,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6531,9 +6531,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6550,9 +6550,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6598,9 +6598,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6648,9 +6648,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6696,9 +6696,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6744,9 +6744,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6794,9 +6794,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6844,9 +6844,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6894,9 +6894,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6968,9 +6968,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -6985,9 +6985,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7033,9 +7033,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7083,9 +7083,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7133,9 +7133,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7183,9 +7183,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7251,9 +7251,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7270,9 +7270,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7318,9 +7318,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7368,9 +7368,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7416,9 +7416,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7464,9 +7464,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7514,9 +7514,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7564,9 +7564,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7614,9 +7614,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7664,9 +7664,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7726,9 +7726,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7743,9 +7743,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7791,9 +7791,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7839,9 +7839,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7889,9 +7889,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7939,9 +7939,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -7989,9 +7989,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8060,9 +8060,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8079,9 +8079,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8127,9 +8127,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8177,9 +8177,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8225,9 +8225,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8273,9 +8273,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8323,9 +8323,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8373,9 +8373,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8423,9 +8423,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8473,9 +8473,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8544,9 +8544,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8563,9 +8563,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8611,9 +8611,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8661,9 +8661,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8709,9 +8709,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8757,9 +8757,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8807,9 +8807,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8857,9 +8857,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8907,9 +8907,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -8957,9 +8957,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9028,9 +9028,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9047,9 +9047,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9095,9 +9095,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9145,9 +9145,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9193,9 +9193,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9241,9 +9241,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9291,9 +9291,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9341,9 +9341,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9391,9 +9391,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9441,9 +9441,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9507,9 +9507,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9524,9 +9524,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9572,9 +9572,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9622,9 +9622,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9672,9 +9672,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9722,9 +9722,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9790,9 +9790,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9809,9 +9809,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9857,9 +9857,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9905,9 +9905,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -9953,9 +9953,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10003,9 +10003,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10053,9 +10053,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10103,9 +10103,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10165,9 +10165,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10182,9 +10182,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10230,9 +10230,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10278,9 +10278,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10328,9 +10328,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10378,9 +10378,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10428,9 +10428,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10495,9 +10495,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10514,9 +10514,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10562,9 +10562,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10612,9 +10612,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10660,9 +10660,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10708,9 +10708,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10758,9 +10758,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10808,9 +10808,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10858,9 +10858,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10929,9 +10929,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10948,9 +10948,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -10996,9 +10996,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11046,9 +11046,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11094,9 +11094,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11142,9 +11142,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11192,9 +11192,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11242,9 +11242,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11292,9 +11292,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11363,9 +11363,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11382,9 +11382,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11430,9 +11430,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11480,9 +11480,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11528,9 +11528,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11576,9 +11576,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11626,9 +11626,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11676,9 +11676,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11726,9 +11726,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11797,9 +11797,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11814,9 +11814,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11862,9 +11862,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11910,9 +11910,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -11960,9 +11960,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12010,9 +12010,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12060,9 +12060,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12131,9 +12131,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12150,9 +12150,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12198,9 +12198,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12248,9 +12248,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12296,9 +12296,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12344,9 +12344,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12394,9 +12394,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12444,9 +12444,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12494,9 +12494,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12562,9 +12562,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12579,9 +12579,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12627,9 +12627,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12677,9 +12677,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12727,9 +12727,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12777,9 +12777,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12839,9 +12839,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12856,9 +12856,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12904,9 +12904,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -12952,9 +12952,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13002,9 +13002,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13052,9 +13052,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13102,9 +13102,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13173,9 +13173,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13192,9 +13192,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13240,9 +13240,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13290,9 +13290,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13338,9 +13338,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13386,9 +13386,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13436,9 +13436,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13486,9 +13486,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13536,9 +13536,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13604,9 +13604,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13623,9 +13623,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13671,9 +13671,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13721,9 +13721,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13769,9 +13769,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13817,9 +13817,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13867,9 +13867,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13917,9 +13917,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -13967,9 +13967,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14017,9 +14017,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14088,9 +14088,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14107,9 +14107,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14155,9 +14155,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14205,9 +14205,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14253,9 +14253,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14301,9 +14301,9 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14351,9 +14351,9 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14401,9 +14401,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14451,9 +14451,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -14501,9 +14501,9 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description Requests a second this limit allows (present while rate limits are on, §1.7). */
                     "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current second (the burst reserve is not counted). */
+                    /** @description Requests the key could make right now: what is left in its token bucket (§1.7). */
                     "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the budget refills. */
+                    /** @description Whole seconds until the key's bucket is full again. */
                     "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
