@@ -2676,7 +2676,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Verified and durably stored (or already stored: `duplicate: true`); processed asynchronously, once */
+            /** @description Verified and durably stored (or already stored: `duplicate: true`); processed once, shortly after this answer (an event that cannot touch a redemption — an ignored type, a payment without loyalty discounts — is recorded processed as it is stored) */
             200: {
                 headers: {
                     /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */
@@ -3012,7 +3012,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Verified and durably stored (or already stored: `duplicate: true`); processed asynchronously, once */
+            /** @description Verified and durably stored (or already stored: `duplicate: true`); processed once, shortly after this answer (an event that cannot touch a redemption — an ignored type, a payment without loyalty discounts — is recorded processed as it is stored) */
             200: {
                 headers: {
                     /** @description The id of this request (`req_…`); the same id is in every error body and in the service's logs. */

@@ -67,7 +67,7 @@ export function registerInboundWebhooks(app: Router, deps: AppDeps, limits?: Rat
         body: { required: true, content: { "application/json": { schema: inboundEnvelope } } },
       },
       responses: responses("inbound", {
-        200: { description: "Verified and durably stored (or already stored: `duplicate: true`); processed asynchronously, once", content: { "application/json": { schema: receivedSchema } } },
+        200: { description: "Verified and durably stored (or already stored: `duplicate: true`); processed once, shortly after this answer (an event that cannot touch a redemption — an ignored type, a payment without loyalty discounts — is recorded processed as it is stored)", content: { "application/json": { schema: receivedSchema } } },
       }),
     });
   }
