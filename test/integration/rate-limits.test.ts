@@ -165,7 +165,7 @@ describe("failed authentication per client address", () => {
 
 describe("inbound webhooks per merchant and source", () => {
   test("past the limit a source gets 429; the other source of the merchant is not affected", async () => {
-    const post = (source: string) => h.app.request(`/webhooks/${h.merchant.merchant}/${source}`, { method: "POST", body: "{}" });
+    const post = (source: string) => Promise.resolve(h.app.request(`/webhooks/${h.merchant.merchant}/${source}`, { method: "POST", body: "{}" }));
     const { results: payments, elapsedMs } = await together(8, () => post("payments"));
     // Unsigned: 401 until the limit, 429 after it.
     const unauthorized = payments.filter((res) => res.status === 401).length;
