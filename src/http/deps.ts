@@ -4,6 +4,7 @@ import { createLogger } from "../logger.js";
 import { DependencyMonitor, describeTarget } from "../ops/dependency-monitor.js";
 import { closeQueues, createQueues } from "../queue/producer.js";
 import { createRedis, describeRedis } from "../queue/redis.js";
+import { Subscriptions } from "../queue/subscriptions.js";
 import type { AppDeps } from "./env.js";
 import { ApiKeyCache } from "./key-cache.js";
 import { OutcomeWaiter } from "./outcomes.js";
@@ -26,6 +27,7 @@ export function buildAppDeps(config: Config): AppDeps {
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, timeouts, monitor, config.DATABASE_POOLING);
   monitor.start({ db, redis });
   const queues = createQueues(redis, config.QUEUE_PREFIX, monitor, config.QUEUE_PARTITIONS);
+  const subscriptions = new Subscriptions(config, monitor);
   return {
     config,
     db,
@@ -33,16 +35,18 @@ export function buildAppDeps(config: Config): AppDeps {
     queues,
     requests: new RequestBatches(db, queues),
     inbox: new InboxWriter(db, queues, logger, config.REQUEST_TIMEOUT_MS),
-    outcomes: new OutcomeWaiter(config, config.QUEUE_PREFIX, monitor),
+    subscriptions,
+    outcomes: new OutcomeWaiter(subscriptions, config.QUEUE_PREFIX),
     logger,
     monitor,
-    keys: new ApiKeyCache(db, config, config.QUEUE_PREFIX, monitor),
+    keys: new ApiKeyCache(db, subscriptions, config.QUEUE_PREFIX),
   };
 }
 
 /** Closes every connection; each close is bounded by the caller (see bin/web.ts). */
 export async function closeAppDeps(deps: AppDeps): Promise<void> {
   deps.monitor.stop();
-  await Promise.allSettled([deps.keys.close(), deps.outcomes.close(), deps.inbox.idle().then(() => closeQueues(deps.queues)), deps.db.destroy()]);
+  deps.subscriptions.close();
+  await Promise.allSettled([deps.inbox.idle().then(() => closeQueues(deps.queues)), deps.db.destroy()]);
   deps.redis.disconnect();
 }

@@ -3,6 +3,7 @@ import type { Config } from "../config.js";
 import type { Db, Scope } from "../db/database.js";
 import type { Queues } from "../queue/producer.js";
 import type { RedisClient } from "../queue/redis.js";
+import type { Subscriptions } from "../queue/subscriptions.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import type { ApiKeyCache } from "./key-cache.js";
 import type { OutcomeWaiter } from "./outcomes.js";
@@ -16,6 +17,8 @@ export interface AppDeps {
   queues: Queues;
   /** The producer connection the queues share (fail-fast: no offline queue). */
   redis: RedisClient;
+  /** The process's one pub/sub connection: key-cache invalidations and outcome notices. */
+  subscriptions: Subscriptions;
   outcomes: OutcomeWaiter;
   /** Worker-run requests: stored and enqueued in batches, their outcomes read in batches. */
   requests: RequestBatches;

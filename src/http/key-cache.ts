@@ -1,7 +1,7 @@
 import type { Db } from "../db/database.js";
 import { apiKeyChannel, findKeyScope, touchApiKey, type KeyScope } from "../domain/merchants/api-keys.js";
-import type { DependencyMonitor } from "../ops/dependency-monitor.js";
-import { createRedis, isCluster, type RedisClient, type RedisTarget } from "../queue/redis.js";
+import type { RedisClient } from "../queue/redis.js";
+import type { Subscriptions } from "../queue/subscriptions.js";
 
 /**
  * How long a web process trusts a key it looked up. A revoke or roll is announced on Redis pub/sub and
@@ -17,26 +17,15 @@ const TOUCH_EVERY_MS = 60_000;
 export class ApiKeyCache {
   private readonly entries = new Map<string, { found: KeyScope; until: number }>();
   private readonly touched = new Map<string, number>();
-  private readonly subscriber: RedisClient;
 
   constructor(
     private readonly db: Db,
-    redis: RedisTarget,
+    subscriptions: Subscriptions,
     queuePrefix: string,
-    monitor?: DependencyMonitor,
   ) {
-    const channel = apiKeyChannel(queuePrefix);
-    // A subscriber connection of its own (a subscribed connection can run nothing else). It reconnects
-    // forever; each (re)connect empties the cache, since announcements may have been missed meanwhile.
-    this.subscriber = createRedis(redis, "subscriber", monitor);
-    this.subscriber.on("ready", () => this.entries.clear());
-    // On a cluster the subscription lives on one node; when nodes come or go ioredis moves it to
-    // another, and announcements published meanwhile may be lost: start afresh then too.
-    if (isCluster(this.subscriber)) for (const event of ["+node", "-node"]) this.subscriber.on(event, () => this.entries.clear());
-    this.subscriber.on("message", (_channel, keyHash: string) => this.invalidate(keyHash));
-    this.subscriber.subscribe(channel).catch(() => {
-      // Reported by the monitor; ioredis resubscribes on reconnect.
-    });
+    // Whenever announcements may have been missed (a reconnect, a cluster's nodes changing), the cache
+    // starts afresh.
+    void subscriptions.listen(apiKeyChannel(queuePrefix), (keyHash) => this.invalidate(keyHash), () => this.entries.clear());
   }
 
   async lookup(keyHash: string): Promise<KeyScope | null> {
@@ -69,10 +58,6 @@ export class ApiKeyCache {
     if (this.touched.size >= KEY_CACHE_MAX) this.touched.clear();
     this.touched.set(keyHash, now);
     touchApiKey(this.db, keyHash).catch(() => {});
-  }
-
-  async close(): Promise<void> {
-    this.subscriber.disconnect();
   }
 }
 

@@ -1,12 +1,13 @@
-import type { DependencyMonitor } from "../ops/dependency-monitor.js";
 import { outcomeChannel } from "../queue/outcome-notices.js";
-import { createRedis, type RedisClient, type RedisTarget } from "../queue/redis.js";
+import type { Subscriptions } from "../queue/subscriptions.js";
 
 /**
  * Wakes request handlers when a worker announces that their requests' outcomes have committed
  * (announceOutcomes). A notice is only a wake-up: the answer is read from Postgres (one read by primary
  * key), so Redis never holds a response body — redemptions carry shipping addresses — and a lost
- * notice costs latency (handlers also poll), never a wrong answer.
+ * notice costs latency (handlers also poll), never a wrong answer. Notices missed while the connection
+ * was away are left to that polling: waking every waiter at a reconnect would send them all to
+ * Postgres at once.
  *
  * Pub/sub rather than the queue's event stream: a subscribed connection is pushed the notices it needs,
  * one per group commit, where a stream reader is woken by every job's every event (added, active,
@@ -14,21 +15,15 @@ import { createRedis, type RedisClient, type RedisTarget } from "../queue/redis.
  */
 export class OutcomeWaiter {
   private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly subscriber: RedisClient;
   private readonly subscribed: Promise<void>;
 
-  constructor(redis: RedisTarget, queuePrefix: string, monitor?: DependencyMonitor) {
-    // A connection of its own (a subscribed connection can run nothing else); ioredis resubscribes
-    // after every reconnect, and the notices missed meanwhile are made up for by polling.
-    this.subscriber = createRedis(redis, "subscriber", monitor);
-    this.subscriber.on("message", (_channel: string, ids: string) => {
-      for (const id of ids.split(",")) this.notify(id);
-    });
-    this.subscribed = this.subscriber.subscribe(outcomeChannel(queuePrefix)).then(
-      () => {},
-      () => {
-        // Reported by the monitor; ioredis resubscribes on reconnect.
+  constructor(subscriptions: Subscriptions, queuePrefix: string) {
+    this.subscribed = subscriptions.listen(
+      outcomeChannel(queuePrefix),
+      (ids) => {
+        for (const id of ids.split(",")) this.notify(id);
       },
+      () => {},
     );
   }
 
@@ -59,9 +54,5 @@ export class OutcomeWaiter {
    */
   waitUntilReady(): Promise<void> {
     return this.subscribed;
-  }
-
-  async close(): Promise<void> {
-    this.subscriber.disconnect();
   }
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { OutcomeWaiter } from "../../src/http/outcomes.js";
 import { announceOutcomes, outcomeChannel } from "../../src/queue/outcome-notices.js";
 import { createRedis, type RedisClient } from "../../src/queue/redis.js";
+import { Subscriptions } from "../../src/queue/subscriptions.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { redeem } from "../helpers/lifecycle.js";
 
@@ -31,7 +32,8 @@ test("the worker announces a committed request by its id on the channel, and not
 });
 
 test("a waiting handler is woken by the notice naming its request, among others, not by its timer", async () => {
-  const waiter = new OutcomeWaiter(h.deps.config, h.deps.config.QUEUE_PREFIX);
+  const subscriptions = new Subscriptions(h.deps.config);
+  const waiter = new OutcomeWaiter(subscriptions, h.deps.config.QUEUE_PREFIX);
   try {
     await waiter.waitUntilReady();
     let woken = false;
@@ -44,6 +46,6 @@ test("a waiting handler is woken by the notice naming its request, among others,
     await waiting;
     expect(woken).toBe(true);
   } finally {
-    await waiter.close();
+    subscriptions.close();
   }
 }, 10_000);

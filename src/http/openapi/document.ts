@@ -76,6 +76,7 @@ export function documentOnlyDeps(): AppDeps {
     db: unused as AppDeps["db"],
     redis,
     queues: {} as AppDeps["queues"],
+    subscriptions: unused as AppDeps["subscriptions"],
     outcomes: unused as AppDeps["outcomes"],
     requests: unused as AppDeps["requests"],
     inbox: unused as AppDeps["inbox"],
