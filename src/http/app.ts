@@ -38,7 +38,7 @@ export function createApp(deps: AppDeps): Router {
   registerHealth(app, deps);
   registerOperatorPages(app, deps, metrics);
   // Signed by the provider, not authenticated by API key: outside /v1 and its middleware.
-  const limits = new RateLimits(deps.config, deps.redis, deps.monitor, metrics.rateLimited);
+  const limits = new RateLimits(deps.config, deps.redis, deps.monitor, metrics.rateLimited, deps.logger);
   registerInboundWebhooks(app, deps, limits);
   // The merchant console: HTML, its own session auth (src/http/console/auth.ts), outside /v1.
   registerConsole(app, deps, limits);

@@ -1,5 +1,7 @@
 import type { Context } from "hono";
+import { ReplyError } from "ioredis";
 import type { Counter } from "prom-client";
+import type { Logger } from "../logger.js";
 import type { Config } from "../config.js";
 import { ApiError } from "../errors.js";
 import type { DependencyMonitor } from "../ops/dependency-monitor.js";
@@ -20,7 +22,9 @@ export interface LimitDecision {
 
 /**
  * One named limit: a token bucket per key (token-bucket.ts), `limit` a second with bursts of up to
- * `burst`, kept in Redis so every web process shares one budget (keys under `<QUEUE_PREFIX>:rl:`).
+ * `burst`, kept in Redis so every web process shares one budget (keys under `<QUEUE_PREFIX>:bucket:`;
+ * not `:rl:`, where rate-limiter-flexible's counters lived: a process of the previous version counts
+ * there, and must not read a bucket's timestamp as its count during a rolling upgrade).
  * When Redis is unreachable each process keeps the same buckets in memory: the API keeps serving, each
  * process enforcing the limit on its own. While the connection is not ready, or the dependency monitor
  * says Redis is down, memory is used directly, so a paused Redis costs a request at most one 1.5 s
@@ -30,6 +34,7 @@ export class Limiter {
   private readonly shape: BucketShape;
   private readonly memory = new MemoryBuckets();
   private readonly keyPrefix: string;
+  private lastScriptErrorLog = 0;
 
   constructor(
     readonly name: LimiterName,
@@ -38,20 +43,30 @@ export class Limiter {
     private readonly redis: RedisClient,
     prefix: string,
     private readonly monitor: DependencyMonitor,
+    private readonly logger?: Logger,
   ) {
     this.shape = bucketShape(limit, burst);
-    this.keyPrefix = `${prefix}:rl:${name}:`;
+    this.keyPrefix = `${prefix}:bucket:${name}:`;
   }
 
   async consume(key: string): Promise<LimitDecision> {
     if (this.redis.status === "ready" && !this.monitor.isDown("redis")) {
       try {
         return this.decision(await admitInRedis(this.redis, this.keyPrefix + key, this.shape));
-      } catch {
-        // Redis failed this call: count it in memory rather than refuse or fail the request.
+      } catch (error) {
+        // Redis failed this call: count it in memory rather than refuse or fail the request. An
+        // unreachable Redis is the monitor's to report; Redis refusing the script is not an outage.
+        if (error instanceof ReplyError) this.reportScriptError(error as Error);
       }
     }
     return this.decision(this.memory.admit(key, this.shape));
+  }
+
+  /** At most once a minute: every request would otherwise log it. */
+  private reportScriptError(error: Error): void {
+    if (Date.now() - this.lastScriptErrorLog < 60_000) return;
+    this.lastScriptErrorLog = Date.now();
+    this.logger?.error({ err: error, limiter: this.name }, "Redis refused the rate-limit script: limiting in this process's memory until it runs");
   }
 
   private decision(admission: Admission): LimitDecision {
@@ -77,10 +92,11 @@ export class RateLimits {
     redis: RedisClient,
     monitor: DependencyMonitor,
     private readonly limited?: Counter<"limiter">,
+    logger?: Logger,
   ) {
     const prefix = config.QUEUE_PREFIX;
     const limiter = (name: LimiterName, perSecond: number, burst = perSecond) =>
-      perSecond > 0 ? new Limiter(name, perSecond, burst, redis, prefix, monitor) : null;
+      perSecond > 0 ? new Limiter(name, perSecond, burst, redis, prefix, monitor, logger) : null;
     this.apiKey = limiter("api_key", config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
     this.authFailures = limiter("auth_failures", config.RATE_LIMIT_AUTH_FAILURES_PER_SECOND);
     this.inbound = limiter("inbound_webhooks", config.RATE_LIMIT_INBOUND_PER_SECOND);

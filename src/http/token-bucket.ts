@@ -34,29 +34,41 @@ export function bucketShape(perSecond: number, burst: number): BucketShape {
   return { intervalUs, toleranceUs: Math.max(burst, perSecond) * intervalUs };
 }
 
-/** The algorithm, on a stored tat (undefined: none); `tat` is what to store when admitted. */
-export function admit(stored: number | undefined, nowUs: number, shape: BucketShape): Admission & { tat: number } {
-  const tat = Math.max(stored ?? nowUs, nowUs);
-  const next = tat + shape.intervalUs;
-  const allowAt = next - shape.toleranceUs;
-  if (allowAt > nowUs) return { allowed: false, remaining: 0, untilFullUs: tat - nowUs, retryAfterUs: allowAt - nowUs, tat };
-  return { allowed: true, remaining: Math.floor((nowUs - allowAt) / shape.intervalUs), untilFullUs: next - nowUs, retryAfterUs: 0, tat: next };
+/**
+ * The algorithm, relative to now so every quantity is small and exact enough in a double: `ahead` is
+ * how far the stored tat runs ahead of now (whole microseconds, 0 for none or a past one), and `ahead`
+ * is what to store after this request. The stored lead is rounded down, so rounding only ever favours
+ * the key (by under a microsecond a request), and a thousandth of a microsecond absorbs floating-point
+ * error in the comparisons: a bucket of `burst` admits exactly `burst`, whatever the rate.
+ */
+export function admit(aheadUs: number, shape: BucketShape): Admission & { aheadUs: number } {
+  const ahead = Math.max(0, aheadUs);
+  const next = ahead + shape.intervalUs;
+  if (next > shape.toleranceUs + EPSILON_US) return { allowed: false, remaining: 0, untilFullUs: ahead, retryAfterUs: Math.ceil(next - shape.toleranceUs), aheadUs: ahead };
+  return { allowed: true, remaining: Math.floor((shape.toleranceUs - next) / shape.intervalUs + EPSILON), untilFullUs: Math.floor(next), retryAfterUs: 0, aheadUs: Math.floor(next) };
 }
+
+const EPSILON_US = 0.001;
+/** For the division in `remaining`: far below the slack rounding down leaves (≥ 1/intervalUs). */
+const EPSILON = 1e-9;
 
 /**
  * `admit` in Redis, atomically, on Redis's clock (every web process shares one clock, whatever its own
- * says). ARGV: intervalUs, toleranceUs. Returns allowed (0/1), remaining, untilFullUs, retryAfterUs.
+ * says); the key holds the absolute tat in whole microseconds and expires when the bucket is full.
+ * ARGV: intervalUs, toleranceUs. Returns allowed (0/1), remaining, untilFullUs, retryAfterUs. Needs
+ * Redis 5 or later (a script that reads TIME and then writes replicates its effects, the default since 5).
  */
 const ADMIT = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local interval = tonumber(ARGV[1])
-local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now)
-local nextTat = tat + interval
-local allowAt = nextTat - tonumber(ARGV[2])
-if allowAt > now then return {0, 0, math.ceil(tat - now), math.ceil(allowAt - now)} end
-redis.call('SET', KEYS[1], string.format('%.0f', nextTat), 'PX', math.ceil((nextTat - now) / 1000))
-return {1, math.floor((now - allowAt) / interval), math.ceil(nextTat - now), 0}`;
+local tolerance = tonumber(ARGV[2])
+local ahead = math.max((tonumber(redis.call('GET', KEYS[1])) or now) - now, 0)
+local nextAhead = ahead + interval
+if nextAhead > tolerance + ${EPSILON_US} then return {0, 0, ahead, math.ceil(nextAhead - tolerance)} end
+local stored = math.floor(nextAhead)
+redis.call('SET', KEYS[1], string.format('%.0f', now + stored), 'PX', math.ceil(stored / 1000))
+return {1, math.floor((tolerance - nextAhead) / interval + ${EPSILON}), stored, 0}`;
 
 type BucketRedis = Redis & { admitTokenBucket?: (key: string, intervalUs: number, toleranceUs: number) => Promise<[number, number, number, number]> };
 
@@ -73,18 +85,20 @@ export async function admitInRedis(redis: RedisClient, key: string, shape: Bucke
  * of distinct keys (client addresses) cannot grow the process.
  */
 export class MemoryBuckets {
+  /** Each key's tat, in microseconds on `nowUs`'s clock. */
   private readonly tats = new Map<string, number>();
 
   constructor(
     private readonly maxKeys = 100_000,
-    private readonly nowUs = () => Date.now() * 1000,
+    /** Monotonic (a wall clock stepped back would hold keys back by the step). */
+    private readonly nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000),
   ) {}
 
   admit(key: string, shape: BucketShape): Admission {
     const now = this.nowUs();
-    const { tat, ...admission } = admit(this.tats.get(key), now, shape);
+    const { aheadUs, ...admission } = admit((this.tats.get(key) ?? now) - now, shape);
     this.tats.delete(key); // re-inserted last: Map order is recency
-    if (tat > now) this.tats.set(key, tat);
+    if (aheadUs > 0) this.tats.set(key, now + aheadUs);
     if (this.tats.size > this.maxKeys) this.tats.delete(this.tats.keys().next().value!);
     return admission;
   }

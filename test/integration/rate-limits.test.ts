@@ -1,5 +1,8 @@
 import { serve } from "@hono/node-server";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AddressInfo, Server, Socket } from "node:net";
@@ -10,10 +13,14 @@ import { withDeadline } from "../../src/deadline.js";
 import { createMerchant } from "../../src/domain/merchants/merchants.js";
 import { createApp } from "../../src/http/app.js";
 import { buildAppDeps, closeAppDeps } from "../../src/http/deps.js";
+import { Limiter } from "../../src/http/rate-limits.js";
 import { admitInRedis, bucketShape } from "../../src/http/token-bucket.js";
+import type { Logger } from "../../src/logger.js";
+import { REDIS_COMMAND_TIMEOUT_MS } from "../../src/queue/redis.js";
+import { startPrivateRedis } from "../chaos/lib/private-services.js";
 import { createTestEnvironment, destroyTestEnvironment, startHarness, type Harness } from "../helpers/harness.js";
 
-const LIMITED = { RATE_LIMIT_PER_SECOND: "5", RATE_LIMIT_BURST: "5", RATE_LIMIT_AUTH_FAILURES_PER_SECOND: "3", RATE_LIMIT_INBOUND_PER_SECOND: "4" };
+const LIMITED = { RATE_LIMIT_PER_SECOND: "5", RATE_LIMIT_BURST: "5", RATE_LIMIT_AUTH_FAILURES_PER_SECOND: "1", RATE_LIMIT_INBOUND_PER_SECOND: "4" };
 
 let h: Harness;
 beforeAll(async () => {
@@ -63,7 +70,8 @@ describe("rate limits per API key", () => {
     expect(calm.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
 
     const metrics = (await h.api("GET", "/metrics", { key: null })).text;
-    expect(metrics).toMatch(/rate_limited_requests_total\{limiter="api_key"\} (1[5-9]|[2-9]\d)/);
+    const counted = /rate_limited_requests_total\{limiter="api_key"\} (\d+)/.exec(metrics);
+    expect(Number(counted?.[1])).toBeGreaterThanOrEqual(limited.length);
   });
 
   test("two app instances on the same Redis prefix share one budget", async () => {
@@ -99,7 +107,7 @@ describe("rate limits per API key", () => {
 
 describe("token buckets in Redis (the shared store)", () => {
   test("a burst at once, then refusals with Retry-After until one interval has passed; the key expires once its bucket is full", async () => {
-    const key = `${h.config.QUEUE_PREFIX}:rl:test:${randomUUID()}`;
+    const key = `${h.config.QUEUE_PREFIX}:bucket:test:${randomUUID()}`;
     const shape = bucketShape(3, 3); // 3 at once, then one every 333 ms
     const burst = [];
     for (let i = 0; i < 4; i++) burst.push(await admitInRedis(h.deps.redis, key, shape));
@@ -117,20 +125,58 @@ describe("token buckets in Redis (the shared store)", () => {
   });
 
   test("a key flooding back to back is admitted evenly once its burst is spent, never a second's allowance at once", async () => {
-    const key = `${h.config.QUEUE_PREFIX}:rl:test:${randomUUID()}`;
+    const key = `${h.config.QUEUE_PREFIX}:bucket:test:${randomUUID()}`;
     const shape = bucketShape(20, 20); // 20 at once, then one every 50 ms
-    const afterRefusal: number[] = [];
+    const admissions: { at: number; stalledMs: number }[] = [];
     let refused = false;
+    // Time this loop did not get to run (a GC pause, a busy CI machine): tokens refill meanwhile and
+    // may then come out back to back, which is the bucket working, not a burst.
+    let stalledMs = 0;
     const started = performance.now();
+    let last = started;
     while (performance.now() - started < 1_300) {
       const admission = await admitInRedis(h.deps.redis, key, shape);
+      const now = performance.now();
+      stalledMs += Math.max(0, now - last - 5);
+      last = now;
       if (!admission.allowed) refused = true;
-      else if (refused) afterRefusal.push(performance.now());
+      else if (refused) admissions.push({ at: now, stalledMs });
     }
-    expect(afterRefusal.length).toBeGreaterThanOrEqual(10);
+    expect(admissions.length).toBeGreaterThanOrEqual(10);
     // A one-second window would let its next 20 through together at the boundary. Here any ten
-    // admissions span nine intervals (450 ms), less what a delayed reply can shift (a GC pause).
-    for (let i = 0; i + 9 < afterRefusal.length; i++) expect(afterRefusal[i + 9]! - afterRefusal[i]!).toBeGreaterThan(400);
+    // admissions span nine intervals (450 ms), less what a delayed reply can shift, less the stalls.
+    for (let i = 0; i + 9 < admissions.length; i++) {
+      const [first, tenth] = [admissions[i]!, admissions[i + 9]!];
+      expect(tenth.at - first.at + (tenth.stalledMs - first.stalledMs)).toBeGreaterThan(400);
+    }
+  });
+
+  test("Redis refusing the script (a key of the wrong type): the request is limited in memory, and it is logged once, not per request", async () => {
+    const logged: unknown[] = [];
+    const logger = { error: (fields: unknown) => logged.push(fields) } as unknown as Logger;
+    const limiter = new Limiter("api_key", 2, 2, h.deps.redis, h.config.QUEUE_PREFIX, h.deps.monitor, logger);
+    const key = randomUUID();
+    await h.deps.redis.lpush(`${h.config.QUEUE_PREFIX}:bucket:api_key:${key}`, "not a bucket");
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.consume(key));
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, false]);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ limiter: "api_key" });
+  });
+
+  test("awkward rates (fractional intervals) admit exactly their burst, as in memory", async () => {
+    for (const perSecond of [6, 7, 15, 24]) {
+      const key = `${h.config.QUEUE_PREFIX}:bucket:test:${randomUUID()}`;
+      const shape = bucketShape(perSecond, perSecond);
+      const started = performance.now();
+      const admissions = [];
+      for (let i = 0; i <= perSecond; i++) admissions.push(await admitInRedis(h.deps.redis, key, shape));
+      const elapsedMs = performance.now() - started;
+      expect(admissions[0]!.remaining, `rate ${perSecond}`).toBe(perSecond - 1);
+      const admitted = admissions.filter((a) => a.allowed).length;
+      expect(admitted, `rate ${perSecond}`).toBeGreaterThanOrEqual(perSecond);
+      expect(admitted, `rate ${perSecond}`).toBeLessThanOrEqual(admittable(perSecond, perSecond, elapsedMs));
+    }
   });
 });
 
@@ -145,8 +191,9 @@ describe("failed authentication per client address", () => {
       const { results: bad, elapsedMs } = await together(10, (i) => get(i % 2 ? { authorization: "Bearer sk_test_wrongwrongwrongwrong" } : {}));
       const statuses = bad.map((res) => res.status);
       const unauthorized = statuses.filter((status) => status === 401).length;
-      expect(unauthorized).toBeGreaterThanOrEqual(3);
-      expect(unauthorized).toBeLessThanOrEqual(admittable(3, 3, elapsedMs));
+      // One a second: the spoofed request below comes well within the second the flood emptied.
+      expect(unauthorized).toBeGreaterThanOrEqual(1);
+      expect(unauthorized).toBeLessThanOrEqual(admittable(1, 1, elapsedMs));
       expect(statuses.filter((status) => status === 429).length).toBe(10 - unauthorized);
       const limited = bad.find((res) => res.status === 429)!;
       expect(limited.headers.get("retry-after")).toBeTruthy();
@@ -236,4 +283,42 @@ describe("with the limiter's Redis unreachable", () => {
       }
     });
   }
+  test("Redis paused while the connection is ready: each request waits at most the command timeout, then is limited in memory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lr-limiter-"));
+    const redis = await startPrivateRedis(dir);
+    const environment = await createTestEnvironment();
+    const config = loadConfig({
+      DATABASE_URL: environment.databaseUrl,
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: environment.queuePrefix,
+      LOG_LEVEL: "silent",
+      RATE_LIMIT_PER_SECOND: "3",
+      RATE_LIMIT_BURST: "3",
+    });
+    const deps = buildAppDeps(config);
+    const app = createApp(deps);
+    try {
+      if (deps.redis.status !== "ready") await once(deps.redis, "ready");
+      const merchant = await createMerchant(deps.db, "Paused Redis");
+      const call = () => Promise.resolve(app.request("/v1/loyalty/accounts", { headers: { authorization: `Bearer ${merchant.secret_key_test}` } })).then((res) => res.status);
+      expect(await call()).toBe(200);
+      // Counted in Redis while it answers.
+      expect(await deps.redis.keys(`${config.QUEUE_PREFIX}:bucket:api_key:*`)).toHaveLength(1);
+      redis.pause();
+      const { results: statuses, elapsedMs } = await together(6, call);
+      const ok = statuses.filter((status) => status === 200).length;
+      expect(ok).toBeGreaterThanOrEqual(3);
+      expect(ok).toBeLessThanOrEqual(admittable(3, 3, elapsedMs));
+      expect(statuses.filter((status) => status === 429).length).toBe(6 - ok);
+      // The 1.5 s command timeout, not a hang (and no 5xx).
+      expect(elapsedMs).toBeLessThan(REDIS_COMMAND_TIMEOUT_MS + 1_500);
+    } finally {
+      redis.resume();
+      await withDeadline(closeAppDeps(deps), 5_000, "close").catch(() => {});
+      deps.redis.disconnect();
+      await destroyTestEnvironment(environment);
+      redis.teardown();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -74,6 +74,25 @@ describe("token bucket (GCRA)", () => {
     );
   });
 
+  it("a fresh bucket admits exactly its burst at one instant, for every rate (fractional intervals included)", () => {
+    for (let perSecond = 1; perSecond <= 1_000; perSecond++) {
+      for (const burst of [perSecond, perSecond + 7]) {
+        const { memory } = buckets();
+        const shape = bucketShape(perSecond, burst);
+        const remaining: number[] = [];
+        let admitted = 0;
+        for (let i = 0; i <= burst; i++) {
+          const admission = memory.admit("k", shape);
+          if (admission.allowed) admitted++;
+          remaining.push(admission.remaining);
+        }
+        expect(admitted, `rate ${perSecond}, burst ${burst}`).toBe(burst);
+        expect(remaining[0], `rate ${perSecond}, burst ${burst}`).toBe(burst - 1);
+        expect(remaining[burst - 1]).toBe(0);
+      }
+    }
+  });
+
   it("keys are independent, and at most maxKeys are kept (the oldest is forgotten: its bucket refills early)", () => {
     const { memory } = buckets(2);
     const shape = bucketShape(1, 1);
