@@ -10,7 +10,10 @@ import { createRedis, isCluster, type RedisClient, type RedisTarget } from "./re
  * Pub/sub delivers at most once: whatever was published while the connection was away is gone. So
  * every listener also says what it does when messages may have been missed (`onMissed`): on each
  * (re)connect and, on a cluster, when nodes come or go (ioredis then moves the subscription to
- * another node, and announcements published meanwhile may be lost).
+ * another node, and announcements published meanwhile may be lost). Two gaps this cannot see: ioredis
+ * says "ready" one round trip before its re-SUBSCRIBE is in place, and on a cluster it moves the
+ * subscription off a node whose connection ended without an event. Whatever is missed there is what a
+ * listener's own bound covers (the key cache's 3 s TTL; outcome waiters' polling).
  */
 export class Subscriptions {
   private readonly connection: RedisClient;
