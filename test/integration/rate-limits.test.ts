@@ -251,45 +251,12 @@ describe("with the limiter's Redis unreachable", () => {
     return new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 
-  for (const kind of ["refused", "silent"] as const) {
-    test(`the API still serves, each process limiting on its own in memory (${kind})`, async () => {
-      const environment = await createTestEnvironment();
-      const redisUrl = kind === "refused" ? "redis://127.0.0.1:1" : `redis://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-      const config = loadConfig({
-        DATABASE_URL: environment.databaseUrl,
-        REDIS_URL: redisUrl,
-        QUEUE_PREFIX: environment.queuePrefix,
-        LOG_LEVEL: "silent",
-        RATE_LIMIT_PER_SECOND: "3",
-        RATE_LIMIT_BURST: "3",
-      });
-      const deps = buildAppDeps(config);
-      const app = createApp(deps);
-      try {
-        const merchant = await createMerchant(deps.db, "No Redis");
-        const { results: statuses, elapsedMs } = await together(6, () =>
-          Promise.resolve(app.request("/v1/loyalty/accounts", { headers: { authorization: `Bearer ${merchant.secret_key_test}` } })).then((res) => res.status),
-        );
-        const ok = statuses.filter((status) => status === 200).length;
-        expect(ok).toBeGreaterThanOrEqual(3);
-        expect(ok).toBeLessThanOrEqual(admittable(3, 3, elapsedMs));
-        expect(statuses.filter((status) => status === 429).length).toBe(6 - ok);
-        expect(elapsedMs).toBeLessThan(2_000);
-      } finally {
-        // closeAppDeps waits on queue connections that cannot close without Redis (bin/web.ts bounds it too).
-        await withDeadline(closeAppDeps(deps), 2_000, "close").catch(() => {});
-        deps.redis.disconnect();
-        await destroyTestEnvironment(environment);
-      }
-    });
-  }
-  test("Redis paused while the connection is ready: each request waits at most the command timeout, then is limited in memory", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lr-limiter-"));
-    const redis = await startPrivateRedis(dir);
+  /** An app of its own database limited to 3 a second (burst 3), against the Redis at `redisUrl`. */
+  async function limitedApp(redisUrl: string, merchantName: string) {
     const environment = await createTestEnvironment();
     const config = loadConfig({
       DATABASE_URL: environment.databaseUrl,
-      REDIS_URL: redis.url,
+      REDIS_URL: redisUrl,
       QUEUE_PREFIX: environment.queuePrefix,
       LOG_LEVEL: "silent",
       RATE_LIMIT_PER_SECOND: "3",
@@ -297,26 +264,60 @@ describe("with the limiter's Redis unreachable", () => {
     });
     const deps = buildAppDeps(config);
     const app = createApp(deps);
+    const close = async () => {
+      // closeAppDeps waits on queue connections that cannot close without Redis (bin/web.ts bounds it too).
+      await withDeadline(closeAppDeps(deps), 2_000, "close").catch(() => {});
+      deps.redis.disconnect();
+      await destroyTestEnvironment(environment);
+    };
+    try {
+      const merchant = await createMerchant(deps.db, merchantName);
+      const list = () => Promise.resolve(app.request("/v1/loyalty/accounts", { headers: { authorization: `Bearer ${merchant.secret_key_test}` } })).then((res) => res.status);
+      return { config, deps, list, close };
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+
+  /** Six requests at once against a limit of 3: three (and what refilled meanwhile) answered 200, the rest 429. */
+  async function sixAgainstThree(list: () => Promise<number>): Promise<number> {
+    const { results: statuses, elapsedMs } = await together(6, list);
+    const ok = statuses.filter((status) => status === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(3);
+    expect(ok).toBeLessThanOrEqual(admittable(3, 3, elapsedMs));
+    expect(statuses.filter((status) => status === 429).length).toBe(6 - ok);
+    return elapsedMs;
+  }
+
+  for (const kind of ["refused", "silent"] as const) {
+    test(`the API still serves, each process limiting on its own in memory (${kind})`, async () => {
+      const redisUrl = kind === "refused" ? "redis://127.0.0.1:1" : `redis://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const limited = await limitedApp(redisUrl, "No Redis");
+      try {
+        expect(await sixAgainstThree(limited.list)).toBeLessThan(2_000);
+      } finally {
+        await limited.close();
+      }
+    });
+  }
+
+  test("Redis paused while the connection is ready: each request waits at most the command timeout, then is limited in memory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lr-limiter-"));
+    const redis = await startPrivateRedis(dir);
+    const limited = await limitedApp(redis.url, "Paused Redis");
+    const { config, deps, list: call } = limited;
     try {
       if (deps.redis.status !== "ready") await once(deps.redis, "ready");
-      const merchant = await createMerchant(deps.db, "Paused Redis");
-      const call = () => Promise.resolve(app.request("/v1/loyalty/accounts", { headers: { authorization: `Bearer ${merchant.secret_key_test}` } })).then((res) => res.status);
       expect(await call()).toBe(200);
       // Counted in Redis while it answers.
       expect(await deps.redis.keys(`${config.QUEUE_PREFIX}:bucket:api_key:*`)).toHaveLength(1);
       redis.pause();
-      const { results: statuses, elapsedMs } = await together(6, call);
-      const ok = statuses.filter((status) => status === 200).length;
-      expect(ok).toBeGreaterThanOrEqual(3);
-      expect(ok).toBeLessThanOrEqual(admittable(3, 3, elapsedMs));
-      expect(statuses.filter((status) => status === 429).length).toBe(6 - ok);
       // The 1.5 s command timeout, not a hang (and no 5xx).
-      expect(elapsedMs).toBeLessThan(REDIS_COMMAND_TIMEOUT_MS + 1_500);
+      expect(await sixAgainstThree(call)).toBeLessThan(REDIS_COMMAND_TIMEOUT_MS + 1_500);
     } finally {
       redis.resume();
-      await withDeadline(closeAppDeps(deps), 5_000, "close").catch(() => {});
-      deps.redis.disconnect();
-      await destroyTestEnvironment(environment);
+      await limited.close();
       redis.teardown();
       rmSync(dir, { recursive: true, force: true });
     }
