@@ -37,6 +37,9 @@ export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 5_000, statementMs: 
  * no session state is relied on: no named prepared statements, the timeouts sent as SET LOCAL with each
  * BEGIN, and node-postgres's `query_timeout` as the deadline of a statement outside a transaction.
  */
+/** How much later than the statement timeout the client gives up on a statement (transaction pooling). */
+export const QUERY_DEADLINE_MARGIN_MS = 250;
+
 export function createDb(
   databaseUrl: string,
   poolSize = 10,
@@ -47,8 +50,11 @@ export function createDb(
   const sessionTimeouts =
     pooling === "session"
       ? { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs }
-      : // A little later than the server's own statement_timeout, so Postgres cancels first when it can.
-        { query_timeout: timeouts.statementMs + 1_000 };
+      : // Inside a transaction a little later than the server's own (SET LOCAL) statement_timeout, so
+        // Postgres cancels first; outside one it is the only deadline, so it stays close to the statement
+        // timeout: a read through PgBouncer to a stopped Postgres must still answer within
+        // REQUEST_TIMEOUT_MS + 1 s, however long the request spent before its query.
+        { query_timeout: timeouts.statementMs + QUERY_DEADLINE_MARGIN_MS };
   const pool = new pg.Pool({
     ...connectionConfig(databaseUrl),
     max: poolSize,
