@@ -32,14 +32,14 @@ export interface DbTimeouts {
 
 export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 5_000, statementMs: 30_000, idleInTransactionMs: 60_000 };
 
+/** How much later than the statement timeout the client gives up on a statement (transaction pooling). */
+const QUERY_DEADLINE_MARGIN_MS = 250;
+
 /**
  * The pool of one process. With `pooling: "transaction"` (a PgBouncer in transaction mode in between)
  * no session state is relied on: no named prepared statements, the timeouts sent as SET LOCAL with each
  * BEGIN, and node-postgres's `query_timeout` as the deadline of a statement outside a transaction.
  */
-/** How much later than the statement timeout the client gives up on a statement (transaction pooling). */
-export const QUERY_DEADLINE_MARGIN_MS = 250;
-
 export function createDb(
   databaseUrl: string,
   poolSize = 10,

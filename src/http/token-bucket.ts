@@ -35,13 +35,14 @@ export function bucketShape(perSecond: number, burst: number): BucketShape {
 }
 
 /**
- * The algorithm, relative to now so every quantity is small and exact enough in a double: `ahead` is
- * how far the stored tat runs ahead of now (whole microseconds, 0 for none or a past one), and `ahead`
- * is what to store after this request. The stored lead is rounded down, so rounding only ever favours
+ * The algorithm, relative to now so every quantity is small and exact enough in a double: the argument
+ * is how far the stored tat runs ahead of now (whole microseconds, ≤ 0 for none or a past one), and the
+ * result's `aheadUs` is the lead to store after this request. The Lua script below is the same
+ * algorithm on Redis's clock; both are tested with the same cases. The stored lead is rounded down, so rounding only ever favours
  * the key (by under a microsecond a request), and a thousandth of a microsecond absorbs floating-point
  * error in the comparisons: a bucket of `burst` admits exactly `burst`, whatever the rate.
  */
-export function admit(aheadUs: number, shape: BucketShape): Admission & { aheadUs: number } {
+function admit(aheadUs: number, shape: BucketShape): Admission & { aheadUs: number } {
   const ahead = Math.max(0, aheadUs);
   const next = ahead + shape.intervalUs;
   if (next > shape.toleranceUs + EPSILON_US) return { allowed: false, remaining: 0, untilFullUs: ahead, retryAfterUs: Math.ceil(next - shape.toleranceUs), aheadUs: ahead };

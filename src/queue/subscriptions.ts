@@ -17,14 +17,13 @@ import { createRedis, isCluster, type RedisClient, type RedisTarget } from "./re
  */
 export class Subscriptions {
   private readonly connection: RedisClient;
-  private readonly listeners = new Map<string, (message: string) => void>();
-  private readonly missedHandlers: (() => void)[] = [];
+  private readonly listeners = new Map<string, { onMessage: (message: string) => void; onMissed: () => void }>();
 
   constructor(target: RedisTarget, monitor?: DependencyMonitor) {
     this.connection = createRedis(target, "subscriber", monitor);
-    this.connection.on("message", (channel: string, message: string) => this.listeners.get(channel)?.(message));
+    this.connection.on("message", (channel: string, message: string) => this.listeners.get(channel)?.onMessage(message));
     const missed = () => {
-      for (const handler of this.missedHandlers) handler();
+      for (const listener of this.listeners.values()) listener.onMissed();
     };
     this.connection.on("ready", missed);
     if (isCluster(this.connection)) for (const event of ["+node", "-node"]) this.connection.on(event, missed);
@@ -37,8 +36,7 @@ export class Subscriptions {
    */
   listen(channel: string, onMessage: (message: string) => void, onMissed: () => void): Promise<void> {
     if (this.listeners.has(channel)) throw new Error(`already listening on ${channel}`);
-    this.listeners.set(channel, onMessage);
-    this.missedHandlers.push(onMissed);
+    this.listeners.set(channel, { onMessage, onMissed });
     return this.connection.subscribe(channel).then(
       () => {},
       () => {},
